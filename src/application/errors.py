@@ -1,0 +1,36 @@
+"""Errors the use cases raise beyond the domain's own."""
+
+from __future__ import annotations
+
+from domain.errors import DomainError
+
+
+class IdempotencyKeyInUse(DomainError):
+    """A request with this idempotency key is still being processed."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"A request with idempotency key {key!r} is still in progress")
+        self.key = key
+
+
+class IdempotencyKeyReused(DomainError):
+    """The idempotency key was first used with a different request body."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"Idempotency key {key!r} was already used with a different request body"
+        )
+        self.key = key
+
+
+class TooMuchContention(DomainError):
+    """A write kept losing races with other writers and gave up."""
+
+    def __init__(self, resource: str, resource_id: int) -> None:
+        super().__init__(f"{resource} {resource_id} is being changed by others; try again")
+        self.resource = resource
+        self.resource_id = resource_id
+
+
+class StorageUnavailable(Exception):
+    """The store cannot be reached or did not answer in time; the request may be retried."""

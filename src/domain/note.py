@@ -1,0 +1,88 @@
+"""The note entity: a titled piece of text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Final
+
+from domain.text import check_length, normalize_title
+from domain.timestamps import next_change_time, utc_microseconds
+from domain.unset import UNSET, Unset
+from domain.validation import Validation
+
+BODY_MAX_LENGTH: Final = 50_000
+
+
+def _body(value: str) -> str:
+    return check_length(value, BODY_MAX_LENGTH)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewNote:
+    """A valid note that has not been stored yet, so it has no id."""
+
+    title: str
+    body: str
+    created_at: datetime
+
+    @classmethod
+    def create(cls, *, title: str, body: str = "", now: datetime) -> NewNote:
+        check = Validation()
+        new = cls(
+            title=check.check("title", normalize_title, title),
+            body=check.check("body", _body, body),
+            created_at=utc_microseconds(now),
+        )
+        check.raise_if_invalid()
+        return new
+
+    def stored_as(self, note_id: int) -> Note:
+        """The note this becomes once a store gives it an id."""
+        return Note(
+            id=note_id,
+            title=self.title,
+            body=self.body,
+            created_at=self.created_at,
+            updated_at=self.created_at,
+            version=1,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoteChanges:
+    """A partial update: fields left `UNSET` keep their value."""
+
+    title: str | Unset = UNSET
+    body: str | Unset = UNSET
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Note:
+    id: int
+    title: str
+    body: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+    def changed(self, changes: NoteChanges, now: datetime) -> Note:
+        """This note with `changes` applied, or this very note if nothing changes."""
+        check = Validation()
+        title = self.title
+        if changes.title is not UNSET:
+            title = check.check("title", normalize_title, changes.title)
+        body = self.body
+        if changes.body is not UNSET:
+            body = check.check("body", _body, changes.body)
+        check.raise_if_invalid()
+
+        if (title, body) == (self.title, self.body):
+            return self
+        return replace(
+            self,
+            title=title,
+            body=body,
+            updated_at=next_change_time(self.updated_at, now),
+            version=self.version + 1,
+        )

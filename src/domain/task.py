@@ -1,0 +1,123 @@
+"""The task entity: something to do, with its rules for creation and change."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Final
+
+from domain.tags import Tags, normalize_tags
+from domain.text import check_length, normalize_title
+from domain.timestamps import next_change_time, utc_microseconds
+from domain.unset import UNSET, Unset
+from domain.validation import Validation
+
+DESCRIPTION_MAX_LENGTH: Final = 10_000
+
+
+def _description(value: str | None) -> str | None:
+    return None if value is None else check_length(value, DESCRIPTION_MAX_LENGTH)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewTask:
+    """A valid task that has not been stored yet, so it has no id."""
+
+    title: str
+    description: str | None
+    done: bool
+    tags: Tags
+    created_at: datetime
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        title: str,
+        description: str | None = None,
+        done: bool = False,
+        tags: Sequence[str] = (),
+        now: datetime,
+    ) -> NewTask:
+        check = Validation()
+        new = cls(
+            title=check.check("title", normalize_title, title),
+            description=check.check("description", _description, description),
+            done=done,
+            tags=check.check("tags", normalize_tags, tags),
+            created_at=utc_microseconds(now),
+        )
+        check.raise_if_invalid()
+        return new
+
+    def stored_as(self, task_id: int) -> Task:
+        """The task this becomes once a store gives it an id."""
+        return Task(
+            id=task_id,
+            title=self.title,
+            description=self.description,
+            done=self.done,
+            tags=self.tags,
+            created_at=self.created_at,
+            updated_at=self.created_at,
+            version=1,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskChanges:
+    """A partial update: fields left `UNSET` keep their value."""
+
+    title: str | Unset = UNSET
+    description: str | None | Unset = UNSET
+    done: bool | Unset = UNSET
+    tags: Sequence[str] | Unset = UNSET
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Task:
+    id: int
+    title: str
+    description: str | None
+    done: bool
+    tags: Tags
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+    def changed(self, changes: TaskChanges, now: datetime) -> Task:
+        """This task with `changes` applied, or this very task if nothing changes.
+
+        A change bumps `version` and moves `updated_at` forward; a request whose
+        values equal the current ones (after normalisation) is not a change.
+        """
+        check = Validation()
+        title = self.title
+        if changes.title is not UNSET:
+            title = check.check("title", normalize_title, changes.title)
+        description = self.description
+        if changes.description is not UNSET:
+            description = check.check("description", _description, changes.description)
+        tags = self.tags
+        if changes.tags is not UNSET:
+            tags = check.check("tags", normalize_tags, changes.tags)
+        done = self.done if changes.done is UNSET else changes.done
+        check.raise_if_invalid()
+
+        if (title, description, done, tags) == (
+            self.title,
+            self.description,
+            self.done,
+            self.tags,
+        ):
+            return self
+        return replace(
+            self,
+            title=title,
+            description=description,
+            done=done,
+            tags=tags,
+            updated_at=next_change_time(self.updated_at, now),
+            version=self.version + 1,
+        )
