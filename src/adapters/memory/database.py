@@ -1,0 +1,30 @@
+"""The state of an in-memory store: tables as dicts, and their id sequences."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from domain.note import Note
+from domain.task import Task
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IdempotencyRecord:
+    fingerprint: str
+    token: str
+    snapshot: str | None
+    lease_until: datetime
+    expires_at: datetime
+
+
+@dataclass(slots=True)
+class MemoryDatabase:
+    tasks: dict[int, Task] = field(default_factory=dict)
+    notes: dict[int, Note] = field(default_factory=dict)
+    idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
+    # Ids are never reused, not even after a rollback: as in the SQL stores.
+    task_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    note_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))

@@ -1,0 +1,42 @@
+"""The in-memory unit of work: writes go straight to the dicts; what is not committed is undone."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from application.ports import UnitOfWork
+from adapters.memory.database import MemoryDatabase
+from adapters.memory.idempotency import MemoryIdempotencyStore
+from adapters.memory.journal import Journal
+from adapters.memory.repositories import MemoryNoteRepository, MemoryTaskRepository
+
+
+class MemoryUnitOfWork(UnitOfWork):
+    def __init__(self, database: MemoryDatabase, *, read_only: bool = False) -> None:
+        self._database = database
+        self._read_only = read_only
+        self._journal = Journal()
+        self.committed = False
+        """Whether `commit()` was called: lets unit tests check that a use case commits."""
+
+    async def __aenter__(self) -> Self:
+        db = self._database
+        self.tasks = MemoryTaskRepository(db.tasks, db.task_ids, self._journal)
+        self.notes = MemoryNoteRepository(db.notes, db.note_ids, self._journal)
+        self.idempotency = MemoryIdempotencyStore(db.idempotency, self._journal)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._journal.rollback()
+
+    async def commit(self) -> None:
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
+        self._journal.forget()
+        self.committed = True

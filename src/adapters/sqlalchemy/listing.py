@@ -1,0 +1,87 @@
+"""List queries: filters, sort, offset or keyset window, and the total, in one statement."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeAlias, TypeVar, Unpack
+
+from sqlalchemy import ColumnElement, Row, Select, Table, bindparam, func, select, true, tuple_
+
+from domain.listing import Sort
+from application.listing import Slice, Window
+
+E = TypeVar("E")
+AnyRow: TypeAlias = Row[Unpack[tuple[Any, ...]]]
+
+
+def like_pattern(term: str) -> str:
+    """A LIKE pattern matching `term` anywhere, with `%`, `_` and `\\` taken literally."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def contains(column: ColumnElement[str], parameter: str) -> ColumnElement[bool]:
+    return column.like(bindparam(parameter), escape="\\")
+
+
+def window_params(window: Window) -> dict[str, Any]:
+    params: dict[str, Any] = {"limit": window.limit, "offset": window.offset}
+    if window.after is not None:
+        params["after_value"] = window.after.value
+        params["after_id"] = window.after.id
+    return params
+
+
+def windowed(
+    table: Table,
+    columns: Sequence[ColumnElement[Any]],
+    conditions: Sequence[ColumnElement[bool]],
+    *,
+    sort: Sort,
+    keyset: bool,
+    with_total: bool,
+) -> Select[Any]:
+    """The statement for one shape of list query; its values are bound at execution.
+
+    With a total, the count and the page come back in one round trip: a
+    one-row count joined to the page, so an empty page still carries it. The
+    count is a separate subquery rather than `count(*) over ()`, so the page
+    itself can stop after `limit` rows of an index scan.
+    """
+    key, row_id = table.c[sort.field.value], table.c.id
+    page = select(*columns).where(*conditions)
+    if keyset:
+        position = tuple_(key, row_id)
+        after = tuple_(
+            bindparam("after_value", type_=key.type), bindparam("after_id", type_=row_id.type)
+        )
+        page = page.where(position < after if sort.descending else position > after)
+    page = (
+        page.order_by(*_order(key, row_id, sort))
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    if not with_total:
+        return page
+
+    counts = select(func.count().label("total")).select_from(table).where(*conditions).subquery()
+    rows = page.subquery()
+    return (
+        select(counts.c.total, *rows.c)
+        .select_from(counts.outerjoin(rows, true()))
+        .order_by(*_order(rows.c[sort.field.value], rows.c.id, sort))
+    )
+
+
+def _order(key: ColumnElement[Any], row_id: ColumnElement[Any], sort: Sort) -> tuple[Any, ...]:
+    if sort.descending:
+        return key.desc(), row_id.desc()
+    return key.asc(), row_id.asc()
+
+
+def to_slice(rows: Sequence[AnyRow], window: Window, entity: Callable[[AnyRow], E]) -> Slice[E]:
+    """The slice in the rows of a `windowed()` statement."""
+    if not window.with_total:
+        return Slice([entity(row) for row in rows], None)
+    # The count comes on every row, and alone on one row when the page is empty.
+    return Slice([entity(row) for row in rows if row.id is not None], rows[0].total)

@@ -1,0 +1,104 @@
+"""The schema, as SQLAlchemy metadata. Migrations are written against it and checked for drift."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from domain.tags import TAG_MAX_LENGTH
+from domain.text import TITLE_MAX_LENGTH
+from adapters.sqlalchemy.types import UtcDateTime, code_point_string
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# 64-bit ids on PostgreSQL; on SQLite, INTEGER PRIMARY KEY is the 64-bit rowid,
+# and AUTOINCREMENT keeps ids of deleted rows from being handed out again.
+_Id = BigInteger().with_variant(Integer(), "sqlite")
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", _Id, Identity(), primary_key=True),
+    Column("title", code_point_string(TITLE_MAX_LENGTH), nullable=False),
+    # The case-folded title, which search matches against (see domain.text.fold).
+    Column("title_folded", Text(), nullable=False),
+    Column("description", Text(), nullable=True),
+    Column("done", Boolean(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("version", Integer(), nullable=False),
+    sqlite_autoincrement=True,
+)
+# Every sort key with the id as tie-breaker, so sorted pages are index scans;
+# `done` likewise, as the most common filter.
+Index(None, tasks.c.created_at, tasks.c.id)
+Index(None, tasks.c.updated_at, tasks.c.id)
+Index(None, tasks.c.title, tasks.c.id)
+Index(None, tasks.c.done, tasks.c.id)
+
+task_tags = Table(
+    "task_tags",
+    metadata,
+    Column("task_id", _Id, ForeignKey(tasks.c.id, ondelete="CASCADE"), primary_key=True),
+    Column("tag", String(TAG_MAX_LENGTH), primary_key=True),
+)
+# The primary key serves loading a task's tags; this one serves the tag filter.
+Index(None, task_tags.c.tag, task_tags.c.task_id)
+
+notes = Table(
+    "notes",
+    metadata,
+    Column("id", _Id, Identity(), primary_key=True),
+    Column("title", code_point_string(TITLE_MAX_LENGTH), nullable=False),
+    Column("title_folded", Text(), nullable=False),
+    Column("body", Text(), nullable=False),
+    Column("body_folded", Text(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("version", Integer(), nullable=False),
+    sqlite_autoincrement=True,
+)
+Index(None, notes.c.created_at, notes.c.id)
+Index(None, notes.c.updated_at, notes.c.id)
+Index(None, notes.c.title, notes.c.id)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("scope", String(50), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("token", String(32), nullable=False),
+    # The created resource as JSON; NULL while its request is in flight.
+    Column("snapshot", Text(), nullable=True),
+    Column("lease_until", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)
+Index(None, idempotency_keys.c.expires_at)
+
+# On PostgreSQL, trigram indexes serve the substring search (`LIKE '%q%'`);
+# they are created by the migrations, which alone know about extensions.
+TRIGRAM_INDEXES = {
+    "ix_tasks_title_folded_trgm": ("tasks", "title_folded"),
+    "ix_notes_title_folded_trgm": ("notes", "title_folded"),
+    "ix_notes_body_folded_trgm": ("notes", "body_folded"),
+}

@@ -1,0 +1,70 @@
+"""The SQL unit of work: one connection, one transaction, committed only on request."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from application.errors import StorageUnavailable
+from application.ports import UnitOfWork
+from adapters.sqlalchemy.database import SqlDatabase
+from adapters.sqlalchemy.errors import is_unavailable
+from adapters.sqlalchemy.idempotency import SqlIdempotencyStore
+from adapters.sqlalchemy.notes import SqlNoteRepository
+from adapters.sqlalchemy.tasks import SqlTaskRepository
+
+
+class SqlUnitOfWork(UnitOfWork):
+    """Each use case opens its own; leaving it without `commit()` rolls back.
+
+    A read-only unit of work runs in autocommit mode: its single statement
+    needs no BEGIN and COMMIT, which saves two round trips per read.
+    """
+
+    def __init__(self, database: SqlDatabase, *, read_only: bool = False) -> None:
+        self._database = database
+        self._read_only = read_only
+        self._connection: AsyncConnection | None = None
+
+    async def __aenter__(self) -> Self:
+        try:
+            connection = await self._database.engine.connect()
+            if self._read_only:
+                await connection.execution_options(isolation_level="AUTOCOMMIT")
+        except Exception as error:
+            if is_unavailable(error):
+                raise StorageUnavailable(error.__class__.__name__) from error
+            raise
+        self._connection = connection
+        db = self._database
+        self.tasks = SqlTaskRepository(connection, db.tasks)
+        self.notes = SqlNoteRepository(connection, db.notes)
+        self.idempotency = SqlIdempotencyStore(connection, db.idempotency)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self._connection, None
+        assert connection is not None, "the unit of work was not entered"
+        try:
+            # Returning the connection to the pool rolls back whatever is uncommitted.
+            await connection.close()
+        except Exception as error:
+            if exc is None and not is_unavailable(error):
+                raise
+            # The original error, if any, is the one to report; a connection that
+            # broke has already been invalidated by SQLAlchemy.
+        if exc is not None and isinstance(exc, Exception) and is_unavailable(exc):
+            raise StorageUnavailable(exc.__class__.__name__) from exc
+
+    async def commit(self) -> None:
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
+        assert self._connection is not None, "the unit of work was not entered"
+        await self._connection.commit()
