@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
+from application.listing import Keyset
 from domain.errors import InvalidValue
 from domain.listing import MAX_ID, Sort, SortField, SortValue
-from application.listing import Keyset
 
 MAX_CURSOR_LENGTH: Final = 1024
 _MAC_SIZE: Final = 16
@@ -26,7 +26,7 @@ _MAC_SIZE: Final = 16
 
 @dataclass(frozen=True, slots=True)
 class CursorScope:
-    """What a cursor is only valid for: one resource's list, in one sort, with one set of filters."""
+    """What a cursor is valid for: one resource's list, in one sort, with one set of filters."""
 
     resource: str
     sort: Sort

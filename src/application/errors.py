@@ -17,9 +17,7 @@ class IdempotencyKeyReused(DomainError):
     """The idempotency key was first used with a different request body."""
 
     def __init__(self, key: str) -> None:
-        super().__init__(
-            f"Idempotency key {key!r} was already used with a different request body"
-        )
+        super().__init__(f"Idempotency key {key!r} was already used with a different request body")
         self.key = key
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from domain.note import NewNote, Note, NoteChanges
-from domain.text import normalize_search
-from domain.validation import Validation
 from application.filters import NoteFilters
 from application.idempotency import IdempotencyRequest
 from application.ports import Repository, UnitOfWork
 from application.resources import Created, ResourceService
 from application.snapshots import dump_note, load_note
+from domain.note import NewNote, Note, NoteChanges
+from domain.text import normalize_search
+from domain.validation import Validation
 
 
 class NoteService(ResourceService[Note, NewNote, NoteChanges, NoteFilters]):

@@ -7,11 +7,12 @@ sort parsing, and the cursor to the next page.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from application.cursors import CursorCodec, CursorScope
+from application.listing import E, Keyset, ListRequest, Page, Slice, Window
 from domain.errors import InvalidValue
 from domain.listing import DEFAULT_SORT, Sort, check_limit, check_offset
 from domain.validation import Validation
-from application.cursors import CursorCodec, CursorScope
-from application.listing import E, Keyset, ListRequest, Page, Slice, Window
 
 
 def _sort(text: str | None) -> Sort:

@@ -11,14 +11,14 @@ from datetime import datetime
 from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
 
-from domain.note import NewNote, Note
-from domain.task import NewTask, Task
 from application.filters import NoteFilters, TaskFilters
 from application.listing import Slice, Window
+from domain.note import NewNote, Note
+from domain.task import NewTask, Task
 
 E = TypeVar("E")
-N = TypeVar("N", contravariant=True)
-F = TypeVar("F", contravariant=True)
+N_contra = TypeVar("N_contra", contravariant=True)
+F_contra = TypeVar("F_contra", contravariant=True)
 
 
 class Clock(Protocol):
@@ -27,18 +27,18 @@ class Clock(Protocol):
         """The current time, timezone-aware, in UTC."""
 
 
-class Repository(Protocol, Generic[E, N, F]):
+class Repository(Protocol, Generic[E, N_contra, F_contra]):
     """Storage of one kind of versioned resource. Never commits: the unit of work does."""
 
     @abstractmethod
-    async def add(self, new: N) -> E:
+    async def add(self, new: N_contra) -> E:
         """Store a new resource and return it with its id and version 1."""
 
     @abstractmethod
     async def get(self, resource_id: int) -> E | None: ...
 
     @abstractmethod
-    async def list(self, filters: F, window: Window) -> Slice[E]:
+    async def list(self, filters: F_contra, window: Window) -> Slice[E]:
         """The rows of `window` of the filtered, sorted list, and the total match count
         if the window asks for it."""
 

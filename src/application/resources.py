@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar, Final, Generic, Protocol, Self, TypeVar
 
-from domain.errors import NotFound, VersionMismatch
-from domain.listing import MAX_ID
 from application.errors import IdempotencyKeyInUse, IdempotencyKeyReused, TooMuchContention
 from application.idempotency import IdempotencyPolicy, IdempotencyRequest
 from application.listing import Listable, ListRequest, Page
@@ -28,15 +26,17 @@ from application.ports import (
     UnitOfWorkFactory,
 )
 from application.preconditions import Precondition
+from domain.errors import NotFound, VersionMismatch
+from domain.listing import MAX_ID
 
-C = TypeVar("C", contravariant=True)
+C_contra = TypeVar("C_contra", contravariant=True)
 
 
-class Versioned(Listable, Protocol[C]):
+class Versioned(Listable, Protocol[C_contra]):
     @property
     def version(self) -> int: ...
 
-    def changed(self, changes: C, now: datetime) -> Self: ...
+    def changed(self, changes: C_contra, now: datetime) -> Self: ...
 
 
 E = TypeVar("E", bound=Versioned)  # type: ignore[type-arg]

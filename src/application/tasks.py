@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from domain.errors import InvalidValue
-from domain.tags import MAX_TAGS, normalize_tags
-from domain.task import NewTask, Task, TaskChanges
-from domain.text import normalize_search
-from domain.validation import Validation
 from application.filters import TaskFilters
 from application.idempotency import IdempotencyRequest
 from application.ports import Repository, UnitOfWork
 from application.resources import Created, ResourceService
 from application.snapshots import dump_task, load_task
+from domain.tags import normalize_tags
+from domain.task import NewTask, Task, TaskChanges
+from domain.text import normalize_search
+from domain.validation import Validation
 
 
 class TaskService(ResourceService[Task, NewTask, TaskChanges, TaskFilters]):
@@ -41,7 +40,7 @@ class TaskService(ResourceService[Task, NewTask, TaskChanges, TaskFilters]):
         """Validate list filters as the client gave them; `InvalidInput` names each bad one."""
         check = Validation()
         search = None if q is None else check.check("q", normalize_search, q)
-        tag_set = check.check("tag", _tag_filter, tags)
+        tag_set = check.check("tag", normalize_tags, tags)
         check.raise_if_invalid()
         return TaskFilters(search=search, done=done, tags=tag_set)
 
@@ -53,10 +52,3 @@ class TaskService(ResourceService[Task, NewTask, TaskChanges, TaskFilters]):
 
     def _load(self, snapshot: str) -> Task:
         return load_task(snapshot)
-
-
-def _tag_filter(tags: Sequence[str]) -> tuple[str, ...]:
-    # A task holds at most MAX_TAGS tags, so a filter naming more could never match.
-    if len(tags) > MAX_TAGS:
-        raise InvalidValue(f"can be given at most {MAX_TAGS} times")
-    return normalize_tags(tags)

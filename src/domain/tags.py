@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Final, TypeAlias
 
 from domain.errors import InvalidValue
+from domain.text import trim
 
 MAX_TAGS: Final = 20
 TAG_MAX_LENGTH: Final = 50
@@ -20,18 +21,22 @@ _TAG = re.compile(TAG_PATTERN)
 def normalize_tags(values: Iterable[str]) -> Tags:
     """Trim and lower-case each tag, merge duplicates, and sort them.
 
-    Raises `InvalidValue` naming every invalid item by its position in the input.
+    At most MAX_TAGS may be given, duplicates included: the bound holds for the
+    input as sent, so that it can be stated in the API schema. Raises
+    `InvalidValue` naming every invalid item by its position in the input.
     """
+    values = list(values)
+    if len(values) > MAX_TAGS:
+        raise InvalidValue(f"must hold at most {MAX_TAGS} tags")
     problems: list[tuple[str, str]] = []
     tags: set[str] = set()
     for index, value in enumerate(values):
-        tag = value.strip().lower()
-        if _TAG.fullmatch(tag):
-            tags.add(tag)
+        # Only ASCII is lower-cased: "K" (Kelvin sign) must not become "k".
+        tag = trim(value)
+        if tag.isascii() and _TAG.fullmatch(tag.lower()):
+            tags.add(tag.lower())
         else:
             problems.append((f"[{index}]", TAG_RULE))
-    if len(tags) > MAX_TAGS:
-        problems.append(("", f"must hold at most {MAX_TAGS} distinct tags"))
     if problems:
         raise InvalidValue.of(problems)
     return tuple(sorted(tags))

@@ -70,7 +70,7 @@ class TaskChanges:
     """A partial update: fields left `UNSET` keep their value."""
 
     title: str | Unset = UNSET
-    description: str | None | Unset = UNSET
+    description: str | Unset | None = UNSET
     done: bool | Unset = UNSET
     tags: Sequence[str] | Unset = UNSET
 

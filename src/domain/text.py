@@ -10,6 +10,13 @@ from domain.errors import InvalidValue
 TITLE_MAX_LENGTH: Final = 200
 SEARCH_MAX_LENGTH: Final = 100
 
+WHITESPACE: Final = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+"""What trimming removes: exactly the white space of JSON Schema's (ECMAScript's) `\\s`,
+so that the published schema can state the trimming rule precisely."""
+
 # NUL cannot be stored by PostgreSQL, and lone surrogates cannot be encoded as
 # UTF-8 at all; rejecting both here keeps every adapter's behaviour the same.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -21,9 +28,13 @@ def check_storable(value: str) -> str:
     return value
 
 
+def trim(value: str) -> str:
+    return value.strip(WHITESPACE)
+
+
 def normalize_title(value: str) -> str:
     """Trim a title and check it: 1..200 characters, not blank."""
-    title = check_storable(value).strip()
+    title = trim(check_storable(value))
     if not title:
         raise InvalidValue("must not be blank")
     if len(title) > TITLE_MAX_LENGTH:

@@ -28,3 +28,9 @@ class MemoryDatabase:
     # Ids are never reused, not even after a rollback: as in the SQL stores.
     task_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     note_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    async def ping(self) -> None:
+        """Always answers: it is in this very process."""
+
+    async def close(self) -> None:
+        """Nothing to release."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from application.ports import AlreadyClaimed, Claimed, IdempotencyStore, NewClaim
 from adapters.memory.database import IdempotencyRecord
 from adapters.memory.journal import Journal
+from application.ports import AlreadyClaimed, Claimed, IdempotencyStore, NewClaim
 
 Key = tuple[str, str]
 

@@ -6,15 +6,15 @@ from abc import abstractmethod
 from collections.abc import Callable, Iterator
 from typing import Generic, Protocol, TypeVar
 
-from domain.note import NewNote, Note
-from domain.task import NewTask, Task
-from domain.text import fold
+from adapters.memory.journal import Journal
+from adapters.memory.listing import select
 from application.filters import NoteFilters, TaskFilters
 from application.listing import Slice, Window
 from application.ports import NoteRepository, TaskRepository
 from application.resources import Versioned
-from adapters.memory.journal import Journal
-from adapters.memory.listing import select
+from domain.note import NewNote, Note
+from domain.task import NewTask, Task
+from domain.text import fold
 
 E = TypeVar("E", bound=Versioned)  # type: ignore[type-arg]
 E_co = TypeVar("E_co", covariant=True)

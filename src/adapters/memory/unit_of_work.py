@@ -5,11 +5,11 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from application.ports import UnitOfWork
 from adapters.memory.database import MemoryDatabase
 from adapters.memory.idempotency import MemoryIdempotencyStore
 from adapters.memory.journal import Journal
 from adapters.memory.repositories import MemoryNoteRepository, MemoryTaskRepository
+from application.ports import UnitOfWork
 
 
 class MemoryUnitOfWork(UnitOfWork):

@@ -37,9 +37,8 @@ class SqlDatabase:
 
     async def ping(self) -> None:
         """Raise `StorageUnavailable` unless the database answers."""
-        async with unavailable_on_failure():
-            async with self.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+        async with unavailable_on_failure(), self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
 
     async def close(self) -> None:
         await self.engine.dispose()

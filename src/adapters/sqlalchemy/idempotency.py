@@ -9,8 +9,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from application.ports import AlreadyClaimed, Claimed, IdempotencyStore, NewClaim
 from adapters.sqlalchemy.tables import idempotency_keys as keys
+from application.ports import AlreadyClaimed, Claimed, IdempotencyStore, NewClaim
 
 _this_key = and_(keys.c.scope == bindparam("match_scope"), keys.c.key == bindparam("match_key"))
 _in_flight = keys.c.snapshot.is_(None)

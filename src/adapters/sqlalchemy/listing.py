@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypeAlias, TypeVar, Unpack
+from typing import Any, TypeAlias, TypeVar
 
 from sqlalchemy import ColumnElement, Row, Select, Table, bindparam, func, select, true, tuple_
 
-from domain.listing import Sort
 from application.listing import Slice, Window
+from domain.listing import Sort
 
 E = TypeVar("E")
-AnyRow: TypeAlias = Row[Unpack[tuple[Any, ...]]]
+AnyRow: TypeAlias = Row[*tuple[Any, ...]]
 
 
 def like_pattern(term: str) -> str:

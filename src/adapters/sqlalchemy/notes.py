@@ -7,12 +7,6 @@ from typing import Any
 from sqlalchemy import Select, bindparam, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.listing import Sort
-from domain.note import NewNote, Note
-from domain.text import fold
-from application.filters import NoteFilters
-from application.listing import Slice, Window
-from application.ports import NoteRepository
 from adapters.sqlalchemy.listing import (
     AnyRow,
     contains,
@@ -22,6 +16,12 @@ from adapters.sqlalchemy.listing import (
     windowed,
 )
 from adapters.sqlalchemy.tables import notes
+from application.filters import NoteFilters
+from application.listing import Slice, Window
+from application.ports import NoteRepository
+from domain.listing import Sort
+from domain.note import NewNote, Note
+from domain.text import fold
 
 _ListShape = tuple[Sort, bool, bool, bool]
 
@@ -48,19 +48,25 @@ class NoteStatements:
         self._lists: dict[_ListShape, Select[Any]] = {}
 
     def list(self, filters: NoteFilters, window: Window) -> Select[Any]:
-        shape = (window.sort, filters.search is not None, window.after is not None, window.with_total)
+        shape = (
+            window.sort,
+            filters.search is not None,
+            window.after is not None,
+            window.with_total,
+        )
         statement = self._lists.get(shape)
         if statement is None:
             statement = self._lists[shape] = self._build_list(*shape)
         return statement
 
-    def _build_list(
-        self, sort: Sort, search: bool, keyset: bool, with_total: bool
-    ) -> Select[Any]:
+    def _build_list(self, sort: Sort, search: bool, keyset: bool, with_total: bool) -> Select[Any]:
         conditions = []
         if search:
             conditions.append(
-                or_(contains(notes.c.title_folded, "search"), contains(notes.c.body_folded, "search"))
+                or_(
+                    contains(notes.c.title_folded, "search"),
+                    contains(notes.c.body_folded, "search"),
+                )
             )
         return windowed(
             notes, self.columns, conditions, sort=sort, keyset=keyset, with_total=with_total

@@ -16,9 +16,9 @@ from sqlalchemy import (
     Text,
 )
 
+from adapters.sqlalchemy.types import UtcDateTime, code_point_string
 from domain.tags import TAG_MAX_LENGTH
 from domain.text import TITLE_MAX_LENGTH
-from adapters.sqlalchemy.types import UtcDateTime, code_point_string
 
 metadata = MetaData(
     naming_convention={

@@ -7,12 +7,6 @@ from typing import Any
 from sqlalchemy import JSON, Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.listing import Sort
-from domain.task import NewTask, Task
-from domain.text import fold
-from application.filters import TaskFilters
-from application.listing import Slice, Window
-from application.ports import TaskRepository
 from adapters.sqlalchemy.listing import (
     AnyRow,
     contains,
@@ -22,6 +16,12 @@ from adapters.sqlalchemy.listing import (
     windowed,
 )
 from adapters.sqlalchemy.tables import task_tags, tasks
+from application.filters import TaskFilters
+from application.listing import Slice, Window
+from application.ports import TaskRepository
+from domain.listing import Sort
+from domain.task import NewTask, Task
+from domain.text import fold
 
 _ListShape = tuple[Sort, bool, bool, bool, bool, bool]
 

@@ -7,13 +7,13 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from application.errors import StorageUnavailable
-from application.ports import UnitOfWork
 from adapters.sqlalchemy.database import SqlDatabase
 from adapters.sqlalchemy.errors import is_unavailable
 from adapters.sqlalchemy.idempotency import SqlIdempotencyStore
 from adapters.sqlalchemy.notes import SqlNoteRepository
 from adapters.sqlalchemy.tasks import SqlTaskRepository
+from application.errors import StorageUnavailable
+from application.ports import UnitOfWork
 
 
 class SqlUnitOfWork(UnitOfWork):

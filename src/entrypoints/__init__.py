@@ -1,0 +1,1 @@
+"""Entrypoints: the HTTP API (FastAPI), the command line, and the wiring of adapters."""

@@ -1,0 +1,90 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from fastapi import FastAPI
+
+from entrypoints.container import Container
+from entrypoints.http import documentation, health, metrics, notes, problems, tasks
+from entrypoints.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
+
+log = logging.getLogger(__name__)
+
+
+def create_app(container: Container | None = None) -> FastAPI:
+    """Build the app around `container` (by default a new one, configured from the environment)."""
+    container = container or Container()
+    settings = container.settings()
+
+    app = FastAPI(
+        title="tasks-api",
+        version="0.1.0",
+        summary="Tasks and notes over REST.",
+        lifespan=_lifespan,
+        # /tasks and /tasks/ both answer directly: no redirects.
+        redirect_slashes=False,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.container = container
+    app.state.database = container.database()
+    app.state.task_service = container.task_service()
+    app.state.note_service = container.note_service()
+    app.state.metrics = metrics.HttpMetrics()
+
+    for router in (tasks.router, notes.router, health.router, metrics.router):
+        app.include_router(router)
+    documentation.install(app)
+    problems.install(app)
+
+    # Added innermost first: the request context wraps everything, so every
+    # response (errors from the other middleware included) carries the request id.
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestContextMiddleware)
+
+    openapi = app.openapi
+    app.openapi = lambda: documentation.only_problem_json(openapi())  # type: ignore[method-assign]
+    return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    container: Container = app.state.container
+    purge = asyncio.create_task(_purge_idempotency_keys(container))
+    # Everything allocated so far lives as long as the process: keep it out of
+    # the collector's way, and collect young objects less often.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+    try:
+        yield
+    finally:
+        purge.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await purge
+        await app.state.database.close()
+
+
+async def _purge_idempotency_keys(container: Container) -> None:
+    """Delete expired idempotency keys now and then, for as long as the app runs."""
+    interval = container.settings().idempotency_purge_seconds
+    make_uow = container.unit_of_work.provider
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            async with make_uow() as uow:
+                purged = await uow.idempotency.purge_expired(datetime.now(UTC))
+                await uow.commit()
+            if purged:
+                log.info("purged %d expired idempotency keys", purged)
+        except Exception:
+            log.exception("purging expired idempotency keys failed; will retry")

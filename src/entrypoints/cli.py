@@ -1,0 +1,64 @@
+"""The `tasks-api` command: `serve` the API, or `migrate` the database."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import logging.config
+import os
+import secrets
+from collections.abc import Sequence
+
+import uvicorn
+from sqlalchemy.engine import make_url
+
+from entrypoints.logs import logging_config
+from entrypoints.migrations import migrate
+from entrypoints.settings import Settings
+
+log = logging.getLogger("tasks_api")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="tasks-api", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes")
+
+    upgrade = commands.add_parser("migrate", help="migrate the database (to the latest revision)")
+    upgrade.add_argument(
+        "--revision", default="head", help="target revision; lower ones downgrade (e.g. base)"
+    )
+
+    args = parser.parse_args(argv)
+    settings = Settings()
+    logging.config.dictConfig(logging_config(settings.log_level))
+    if args.command == "serve":
+        _serve(settings, args.host, args.port, args.workers)
+    else:
+        asyncio.run(migrate(settings.database_url, args.revision))
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        # The embedded default: bring its file up to date, so the first run just works.
+        log.info("migrating %s", url.database)
+        asyncio.run(migrate(settings.database_url))
+    if settings.cursor_secret is None:
+        # One key for every worker of this run, so each accepts the others' cursors.
+        os.environ["CURSOR_SECRET"] = secrets.token_urlsafe(32)
+    uvicorn.run(
+        "entrypoints.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=logging_config(settings.log_level),
+        access_log=False,
+        proxy_headers=True,
+    )

@@ -1,0 +1,95 @@
+"""The dependency-injector container: the one place where concrete classes are chosen.
+
+`DATABASE_URL` picks the adapters: `memory://` the in-memory ones, anything
+else SQLAlchemy's. Tests swap any provider with `.override()`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from dependency_injector import containers, providers
+from sqlalchemy.engine import make_url
+
+from adapters.clock import SystemClock
+from adapters.memory.database import MemoryDatabase
+from adapters.memory.unit_of_work import MemoryUnitOfWork
+from adapters.sqlalchemy.database import EngineOptions, open_database
+from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
+from application.cursors import CursorCodec
+from application.idempotency import IdempotencyPolicy
+from application.notes import NoteService
+from application.paging import Pager
+from application.tasks import TaskService
+from entrypoints.settings import Settings
+
+
+def backend(database_url: str) -> str:
+    """Which family of adapters serves `database_url`: "memory" or "sql"."""
+    return "memory" if make_url(database_url).get_backend_name() == "memory" else "sql"
+
+
+def cursor_key(settings: Settings) -> bytes:
+    if settings.cursor_secret is not None:
+        return settings.cursor_secret.get_secret_value().encode()
+    # Without a configured key, cursors live as long as this process.
+    return secrets.token_bytes(32)
+
+
+def engine_options(settings: Settings) -> EngineOptions:
+    return EngineOptions(
+        pool_size=settings.db_pool_size,
+        connect_timeout=settings.db_connect_timeout,
+        statement_timeout=settings.db_statement_timeout,
+    )
+
+
+def idempotency_policy(settings: Settings) -> IdempotencyPolicy:
+    return IdempotencyPolicy(
+        ttl=timedelta(seconds=settings.idempotency_ttl_seconds),
+        lease=timedelta(seconds=settings.idempotency_lease_seconds),
+    )
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Singleton(Settings)
+    clock = providers.Singleton(SystemClock)
+
+    # A singleton: the selectors below consult it on every unit of work.
+    backend = providers.Singleton(backend, settings.provided.database_url)
+    # Creating an engine opens no connection; the app closes it at shutdown.
+    database = providers.Selector(
+        backend,
+        memory=providers.Singleton(MemoryDatabase),
+        sql=providers.Singleton(
+            open_database,
+            settings.provided.database_url,
+            providers.Callable(engine_options, settings),
+        ),
+    )
+    unit_of_work = providers.Selector(
+        backend,
+        memory=providers.Factory(MemoryUnitOfWork, database),
+        sql=providers.Factory(SqlUnitOfWork, database),
+    )
+
+    pager = providers.Singleton(
+        Pager, providers.Singleton(CursorCodec, providers.Callable(cursor_key, settings))
+    )
+    idempotency = providers.Singleton(idempotency_policy, settings)
+
+    task_service = providers.Factory(
+        TaskService,
+        uow=unit_of_work.provider,
+        clock=clock,
+        pager=pager,
+        idempotency=idempotency,
+    )
+    note_service = providers.Factory(
+        NoteService,
+        uow=unit_of_work.provider,
+        clock=clock,
+        pager=pager,
+        idempotency=idempotency,
+    )

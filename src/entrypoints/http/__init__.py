@@ -1,0 +1,1 @@
+"""The HTTP API: routers, schemas, middleware and the problem+json error contract."""

@@ -1,0 +1,53 @@
+"""ETags and the conditional request headers (RFC 9110 §8.8.3, §13.1)."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from application.preconditions import ANY_VERSION, Precondition
+
+# entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE, in a comma-separated list.
+_ENTITY_TAG: Final = re.compile(r'\s*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|$)')
+
+
+def etag(version: int) -> str:
+    """The strong ETag of a resource at `version`."""
+    return f'"{version}"'
+
+
+def _entity_tags(header: str) -> list[tuple[bool, str]]:
+    """(weak, opaque-tag) pairs of a list header; a malformed header has none."""
+    tags: list[tuple[bool, str]] = []
+    position = 0
+    while position < len(header):
+        match = _ENTITY_TAG.match(header, position)
+        if match is None or match.end() == position:
+            return []
+        tags.append((match.group(1) is not None, match.group(2)))
+        position = match.end()
+    return tags
+
+
+def if_match(header: str | None) -> Precondition | None:
+    """The precondition of an `If-Match` header, compared strongly: weak tags never match."""
+    if header is None:
+        return None
+    if header.strip() == "*":
+        return ANY_VERSION
+    versions = frozenset(
+        int(tag)
+        for weak, tag in _entity_tags(header)
+        if not weak and tag.isascii() and tag.isdigit()
+    )
+    return Precondition(versions)
+
+
+def none_match(header: str | None, version: int) -> bool:
+    """Whether `If-None-Match` matches the current version (weak comparison): a 304."""
+    if header is None:
+        return False
+    if header.strip() == "*":
+        return True
+    current = str(version)
+    return any(tag == current for _, tag in _entity_tags(header))

@@ -1,0 +1,121 @@
+"""What routes ask FastAPI for: services, checked headers, and list parameters."""
+
+from __future__ import annotations
+
+import hashlib
+from email.message import Message
+from typing import Annotated, Literal, TypeAlias
+
+from fastapi import Depends, Header, Query, Request
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+from application.cursors import MAX_CURSOR_LENGTH
+from application.idempotency import IdempotencyRequest
+from application.listing import ListRequest
+from application.notes import NoteService
+from application.tasks import TaskService
+from domain.listing import DEFAULT_LIMIT, MAX_LIMIT
+
+
+async def _task_service(request: Request) -> TaskService:
+    # Resolved from the container once, when the app was built: an async
+    # dependency that only reads app state keeps the request path free of
+    # thread-pool hops and provider calls.
+    service: TaskService = request.app.state.task_service
+    return service
+
+
+async def _note_service(request: Request) -> NoteService:
+    service: NoteService = request.app.state.note_service
+    return service
+
+
+Tasks: TypeAlias = Annotated[TaskService, Depends(_task_service)]
+Notes: TypeAlias = Annotated[NoteService, Depends(_note_service)]
+
+
+async def require_json(request: Request) -> None:
+    """415 unless a request body, if any, is JSON (`application/json` or `application/*+json`)."""
+    headers = request.headers
+    has_body = headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
+    if not has_body:
+        return
+    message = Message()
+    message["content-type"] = headers.get("content-type", "")
+    subtype = message.get_content_subtype()
+    if message.get_content_maintype() != "application" or not (
+        subtype == "json" or subtype.endswith("+json")
+    ):
+        raise HTTPException(415, "The request body must be JSON (Content-Type: application/json)")
+
+
+IdempotencyKey: TypeAlias = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="1..255 visible ASCII characters. A retry with the same key and body "
+        "returns the first response instead of creating again, for 24 hours.",
+        json_schema_extra={"pattern": "^[\\u0021-\\u007e]{1,255}$"},
+    ),
+]
+IfMatch: TypeAlias = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="Only if the resource still has one of these ETags (or any, for `*`); "
+        "412 otherwise.",
+    ),
+]
+IfNoneMatch: TypeAlias = Annotated[
+    str | None,
+    Header(alias="If-None-Match", description="304 if the resource still has one of these ETags."),
+]
+
+
+def idempotency(key: str | None, payload: BaseModel) -> IdempotencyRequest | None:
+    """The idempotency request of a POST: its key and a fingerprint of the body as sent."""
+    if key is None:
+        return None
+    body = payload.model_dump_json(exclude_unset=True)
+    return IdempotencyRequest(key, hashlib.sha256(body.encode()).hexdigest())
+
+
+Sort: TypeAlias = Literal[
+    "id", "-id", "created_at", "-created_at", "updated_at", "-updated_at", "title", "-title"
+]
+Flag: TypeAlias = Literal["true", "false"]
+"""A boolean query parameter: exactly `true` or `false`."""
+
+
+def flag(value: Flag | None) -> bool | None:
+    return None if value is None else value == "true"
+
+
+def list_request(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
+    offset: Annotated[
+        int | None, Query(ge=0, description="Rows to skip (offset mode); not with `cursor`.")
+    ] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_CURSOR_LENGTH,
+            description="`next_cursor` of the previous page (cursor mode), with the same "
+            "filters and sort.",
+        ),
+    ] = None,
+    sort: Annotated[
+        Sort | None,
+        Query(description="Sort key, `-` for descending; ties broken by id. Default `-id`."),
+    ] = None,
+    with_total: Annotated[
+        Flag | None, Query(description="In cursor mode, also count the matches.")
+    ] = None,
+) -> ListRequest:
+    return ListRequest(
+        limit=limit, offset=offset, cursor=cursor, sort=sort, with_total=flag(with_total) or False
+    )
+
+
+Paging: TypeAlias = Annotated[ListRequest, Depends(list_request)]

@@ -1,0 +1,76 @@
+"""OpenAPI documentation of responses, and Swagger UI served from the package's own files."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from typing import Any, Final
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from starlette.responses import HTMLResponse
+from starlette.staticfiles import StaticFiles
+
+from entrypoints.http.problems import PROBLEM_JSON, TITLES, Problem, ValidationProblem
+
+_WHY: Final = {
+    400: "The body is not valid JSON.",
+    404: "No such resource.",
+    409: "An idempotency key still in flight, or a resource under heavy concurrent change.",
+    412: "`If-Match` did not match the resource's current ETag; nothing was changed.",
+    413: "The body is larger than 1 MiB.",
+    415: "The body is not JSON.",
+    422: "Invalid input: `errors` names every invalid field.",
+    500: "Unexpected error; nothing internal is revealed.",
+    503: "The database is unavailable; retry after `Retry-After` seconds.",
+}
+
+ALWAYS: Final = (500, 503)
+"""What any data endpoint can answer, whatever the request."""
+WITH_BODY: Final = (400, 413, 415, 422)
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for these error statuses, as problem+json."""
+    return {
+        status: {
+            "model": ValidationProblem if status == 422 else Problem,
+            "description": _WHY.get(status, TITLES.get(status, "Error")),
+            "content": {PROBLEM_JSON: {}},
+        }
+        for status in sorted({*statuses, *ALWAYS})
+    }
+
+
+def only_problem_json(schema: dict[str, Any]) -> dict[str, Any]:
+    """Error responses are problem+json only; FastAPI also lists them as application/json."""
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if status[0] in "45" and PROBLEM_JSON in content and "application/json" in content:
+                    content[PROBLEM_JSON] = content.pop("application/json")
+    return schema
+
+
+# Swagger UI's own files, as packaged by fastapi-swagger.
+_ASSETS: Final = str(files("fastapi_swagger") / "resources")
+_ASSET_URL: Final = "/docs-assets"
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/docs")
+async def swagger_ui(request: Request) -> HTMLResponse:
+    """Swagger UI with every asset served from here: it works with no internet access."""
+    return get_swagger_ui_html(
+        openapi_url=request.app.openapi_url,
+        title=f"{request.app.title} API",
+        swagger_js_url=f"{_ASSET_URL}/swagger-ui-bundle.js",
+        swagger_css_url=f"{_ASSET_URL}/swagger-ui.css",
+        swagger_favicon_url=f"{_ASSET_URL}/favicon-32x32.png",
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(router)
+    app.mount(_ASSET_URL, StaticFiles(directory=_ASSETS), name="docs-assets")

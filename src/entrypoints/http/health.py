@@ -1,0 +1,28 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+
+from entrypoints.http.documentation import problems
+
+router = APIRouter(prefix="/health", tags=["operations"])
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+@router.get("", summary="Liveness: the process answers")
+async def live() -> Health:
+    # Touches nothing else: a database outage must not get the process restarted.
+    return Health()
+
+
+@router.get("/ready", summary="Readiness: the database answers", responses=problems(503))
+async def ready(request: Request) -> Health:
+    await request.app.state.database.ping()
+    return Health()

@@ -1,0 +1,109 @@
+"""Pure ASGI middleware: request ids and the last line of error handling, and the body size limit.
+
+Pure ASGI rather than `BaseHTTPMiddleware`, which costs a task and a queue per request.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Final
+
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from entrypoints.http.problems import problem
+from entrypoints.logs import request_id
+
+_VALID_REQUEST_ID: Final = re.compile(r"[\x21-\x7e]{1,128}")
+
+log = logging.getLogger("tasks_api.access")
+
+
+class RequestContextMiddleware:
+    """Gives each request its id, echoes it, logs the request, and turns any
+    unexpected exception into a 500 problem that reveals nothing internal."""
+
+    def __init__(self, app: ASGIApp, *, access_log: bool = True) -> None:
+        self.app = app
+        self.access_log = access_log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        given = Headers(scope=scope).get("x-request-id", "")
+        rid = given if _VALID_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        token = request_id.set(rid)
+        header = (b"x-request-id", rid.encode())
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), header]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            log.exception("unhandled error in %s %s", scope["method"], scope["path"])
+            if not response_started:
+                response = problem(scope, 500, "An unexpected error occurred")
+                await response(scope, receive, send_with_id)
+        finally:
+            if self.access_log:
+                elapsed = (time.perf_counter() - started) * 1000
+                log.info("%s %s %d %.1fms", scope["method"], scope["path"], status, elapsed)
+            request_id.reset(token)
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The request body is larger than {limit} bytes")
+
+
+class BodyLimitMiddleware:
+    """Rejects request bodies over `limit` bytes with a 413, while they are read.
+
+    A declared Content-Length over the limit is refused before reading; a
+    body without one is counted as it streams in and cut off at the limit,
+    so no more than `limit` bytes are ever buffered.
+    """
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length")
+        if length is not None and length.isdigit() and int(length) > self.limit:
+            error = BodyTooLarge(self.limit)
+            await problem(scope, 413, str(error.detail))(scope, receive, send)
+            return
+
+        received = 0
+
+        async def receive_within_limit() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    # Raised inside the framework's body reading, which hands
+                    # HTTP exceptions to the problem handlers.
+                    raise BodyTooLarge(self.limit)
+            return message
+
+        await self.app(scope, receive_within_limit, send)

@@ -1,0 +1,148 @@
+"""Request and response bodies of tasks and notes.
+
+Request models are strict and forbid unknown fields (no mass assignment). They
+check types and bounds; the rules that need normalising first (trimming, tag
+case) are the domain's, and the JSON Schema states them as patterns so that the
+published schema accepts exactly what the API accepts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Final
+
+from pydantic import MISSING, BaseModel, ConfigDict, Field
+
+from domain.note import BODY_MAX_LENGTH
+from domain.tags import MAX_TAGS, TAG_MAX_LENGTH
+from domain.task import DESCRIPTION_MAX_LENGTH
+from domain.text import SEARCH_MAX_LENGTH, TITLE_MAX_LENGTH, WHITESPACE
+from domain.unset import UNSET
+
+# Escaped code points read the same in Python's and ECMAScript's regular expressions.
+_SPACE: Final = "".join(f"\\u{ord(c):04x}" for c in WHITESPACE)
+NO_NUL: Final = "^[^\\u0000]*$"
+# Trimmed, 1..200 characters, no NUL: written out because JSON Schema has no "trim".
+TITLE_PATTERN: Final = (
+    f"^[{_SPACE}]*[^{_SPACE}\\u0000]"
+    f"(?:[^\\u0000]{{0,{TITLE_MAX_LENGTH - 2}}}[^{_SPACE}\\u0000])?[{_SPACE}]*$"
+)
+TAG_INPUT_PATTERN: Final = f"^[{_SPACE}]*[A-Za-z0-9_-]{{1,{TAG_MAX_LENGTH}}}[{_SPACE}]*$"
+
+
+def _schema(**extra: Any) -> dict[str, Any]:
+    return extra
+
+
+def given(value: Any) -> Any:
+    """A request field left out (`MISSING`) is a field the change leaves alone (`UNSET`)."""
+    return UNSET if value is MISSING else value
+
+
+Title = Annotated[
+    str,
+    Field(
+        description="1..200 characters after trimming white space; not blank.",
+        json_schema_extra=_schema(pattern=TITLE_PATTERN),
+    ),
+]
+Description = Annotated[
+    str | None,
+    Field(max_length=DESCRIPTION_MAX_LENGTH, json_schema_extra=_schema(pattern=NO_NUL)),
+]
+Body = Annotated[str, Field(max_length=BODY_MAX_LENGTH, json_schema_extra=_schema(pattern=NO_NUL))]
+TagInput = Annotated[
+    str,
+    Field(
+        description="Trimmed and lower-cased: 1..50 of a-z, 0-9, '-' and '_'.",
+        json_schema_extra=_schema(pattern=TAG_INPUT_PATTERN),
+    ),
+]
+TagList = Annotated[
+    list[TagInput],
+    Field(
+        max_length=MAX_TAGS, description="Duplicates are merged; the response lists them sorted."
+    ),
+]
+SearchTerm = Annotated[
+    str,
+    Field(min_length=1, max_length=SEARCH_MAX_LENGTH, json_schema_extra=_schema(pattern=NO_NUL)),
+]
+
+_INPUT = ConfigDict(extra="forbid", strict=True)
+
+
+class TaskCreate(BaseModel):
+    model_config = _INPUT
+
+    title: Title
+    description: Description = None
+    done: bool = False
+    tags: TagList = []
+
+
+class TaskPatch(BaseModel):
+    """Fields left out are unchanged; `description: null` clears it."""
+
+    model_config = _INPUT
+
+    title: Title | MISSING = MISSING
+    description: Description | MISSING = MISSING
+    done: bool | MISSING = MISSING
+    tags: TagList | MISSING = MISSING
+
+
+class TaskOut(BaseModel):
+    id: int
+    title: str
+    description: str | None
+    done: bool
+    tags: list[str]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class NoteCreate(BaseModel):
+    model_config = _INPUT
+
+    title: Title
+    body: Body = ""
+
+
+class NotePatch(BaseModel):
+    """Fields left out are unchanged."""
+
+    model_config = _INPUT
+
+    title: Title | MISSING = MISSING
+    body: Body | MISSING = MISSING
+
+
+class NoteOut(BaseModel):
+    id: int
+    title: str
+    body: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class TaskPage(BaseModel):
+    items: list[TaskOut]
+    total: int | None = Field(
+        description="Matches in all; null in cursor mode unless with_total=true."
+    )
+    limit: int
+    offset: int
+    next_cursor: str | None = Field(description="Continues after this page; null on the last one.")
+
+
+class NotePage(BaseModel):
+    items: list[NoteOut]
+    total: int | None = Field(
+        description="Matches in all; null in cursor mode unless with_total=true."
+    )
+    limit: int
+    offset: int
+    next_cursor: str | None = Field(description="Continues after this page; null on the last one.")
