@@ -1,0 +1,56 @@
+"""The three stores every adapter contract test runs on, behind one small interface."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy import text
+
+from adapters.memory.database import MemoryDatabase
+from adapters.memory.unit_of_work import MemoryUnitOfWork
+from adapters.sqlalchemy.database import SqlDatabase
+from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
+from application.ports import UnitOfWork
+
+
+class Store(Protocol):
+    name: str
+
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork: ...
+
+    async def reset(self) -> None:
+        """Empty every table, so each test starts from nothing."""
+
+
+@dataclass
+class MemoryStore:
+    name: str = "memory"
+    database: MemoryDatabase = field(default_factory=MemoryDatabase)
+
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
+        return MemoryUnitOfWork(self.database, read_only=read_only)
+
+    async def reset(self) -> None:
+        self.database = MemoryDatabase()
+
+
+@dataclass
+class SqlStore:
+    name: str
+    database: SqlDatabase
+
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
+        return SqlUnitOfWork(self.database, read_only=read_only)
+
+    async def reset(self) -> None:
+        tables = ("task_tags", "tasks", "notes", "idempotency_keys")
+        async with self.database.engine.begin() as connection:
+            if self.database.engine.dialect.name == "postgresql":
+                await connection.execute(
+                    text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+                )
+            else:
+                for table in tables:
+                    await connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608
+                await connection.execute(text("DELETE FROM sqlite_sequence"))

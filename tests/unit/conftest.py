@@ -1,0 +1,75 @@
+"""The unit suite: the use cases and the HTTP API over the in-memory adapters. No I/O."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from adapters.memory.database import MemoryDatabase
+from adapters.memory.unit_of_work import MemoryUnitOfWork
+from application.idempotency import IdempotencyPolicy
+from application.notes import NoteService
+from application.paging import Pager
+from application.tasks import TaskService
+from entrypoints.app import create_app
+from entrypoints.container import Container
+from entrypoints.settings import Settings
+from support.clock import SteppingClock
+
+
+@pytest.fixture
+def database() -> MemoryDatabase:
+    return MemoryDatabase()
+
+
+@pytest.fixture
+def uow(database: MemoryDatabase):  # type: ignore[no-untyped-def]
+    """A unit-of-work factory over the memory database, as the container would give."""
+
+    def make(*, read_only: bool = False) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(database, read_only=read_only)
+
+    return make
+
+
+@pytest.fixture
+def tasks(uow, clock: SteppingClock, pager: Pager) -> TaskService:  # type: ignore[no-untyped-def]
+    return TaskService(uow=uow, clock=clock, pager=pager, idempotency=IdempotencyPolicy())
+
+
+@pytest.fixture
+def notes(uow, clock: SteppingClock, pager: Pager) -> NoteService:  # type: ignore[no-untyped-def]
+    return NoteService(uow=uow, clock=clock, pager=pager, idempotency=IdempotencyPolicy())
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(
+        database_url="memory://",
+        cursor_secret="unit-test-cursor-secret-0123456789",
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture
+def container(settings: Settings, clock: SteppingClock) -> Container:
+    """The real container, configured for memory and a test clock."""
+    container = Container()
+    container.settings.override(settings)
+    container.clock.override(clock)
+    return container
+
+
+@pytest.fixture
+def app(container: Container) -> FastAPI:
+    return create_app(container)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
