@@ -35,7 +35,9 @@ class Repository(Protocol, Generic[E, N_contra, F_contra]):
         """Store a new resource and return it with its id and version 1."""
 
     @abstractmethod
-    async def get(self, resource_id: int) -> E | None: ...
+    async def get(self, resource_id: int, *, for_update: bool = False) -> E | None:
+        """The resource, or None. `for_update` also locks it until the unit of work ends,
+        where the store can, so that concurrent writers queue instead of racing."""
 
     @abstractmethod
     async def list(self, filters: F_contra, window: Window) -> Slice[E]:

@@ -198,7 +198,9 @@ class ResourceService(ABC, Generic[E, N, Ch, F]):
     async def _existing(
         self, repository: Repository[E, N, F], resource_id: int, precondition: Precondition | None
     ) -> E:
-        current = await repository.get(resource_id)
+        # Locking the row (where the store can) makes concurrent writers take
+        # turns instead of losing races; the version check stays the guarantee.
+        current = await repository.get(resource_id, for_update=True)
         if current is None:
             raise NotFound(self.name, resource_id)
         if precondition is not None and not precondition.allows(current.version):

@@ -44,7 +44,8 @@ class _MemoryRepository(Generic[E, N, F]):
         self._journal.put(self._rows, stored.id, stored)
         return stored
 
-    async def get(self, resource_id: int) -> E | None:
+    async def get(self, resource_id: int, *, for_update: bool = False) -> E | None:
+        # Nothing to lock: no other coroutine runs between a read and the write after it.
         return self._rows.get(resource_id)
 
     async def list(self, filters: F, window: Window) -> Slice[E]:

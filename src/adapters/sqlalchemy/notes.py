@@ -39,6 +39,9 @@ class NoteStatements:
             notes.c.version,
         )
         self.get = select(*self.columns).where(notes.c.id == bindparam("note_id"))
+        # SQLite has no row locks (its writers are serialised anyway): this renders
+        # FOR UPDATE on PostgreSQL only.
+        self.get_for_update = self.get.with_for_update(of=notes)
         self.insert = insert(notes).returning(notes.c.id)
         self.update = update(notes).where(
             notes.c.id == bindparam("match_id"), notes.c.version == bindparam("match_version")
@@ -104,8 +107,9 @@ class SqlNoteRepository(NoteRepository):
         )
         return new.stored_as(result.scalar_one())
 
-    async def get(self, resource_id: int) -> Note | None:
-        result = await self._connection.execute(self._sql.get, {"note_id": resource_id})
+    async def get(self, resource_id: int, *, for_update: bool = False) -> Note | None:
+        statement = self._sql.get_for_update if for_update else self._sql.get
+        result = await self._connection.execute(statement, {"note_id": resource_id})
         row = result.one_or_none()
         return None if row is None else _note(row)
 

@@ -53,6 +53,9 @@ class TaskStatements:
             tags,
         )
         self.get = select(*self.columns).where(tasks.c.id == bindparam("task_id"))
+        # SQLite has no row locks (its writers are serialised anyway): this renders
+        # FOR UPDATE on PostgreSQL only.
+        self.get_for_update = self.get.with_for_update(of=tasks)
         self.insert = insert(tasks).returning(tasks.c.id)
         self.insert_tags = insert(task_tags)
         self.update = update(tasks).where(
@@ -149,8 +152,9 @@ class SqlTaskRepository(TaskRepository):
         await self._insert_tags(task.id, task.tags)
         return task
 
-    async def get(self, resource_id: int) -> Task | None:
-        result = await self._connection.execute(self._sql.get, {"task_id": resource_id})
+    async def get(self, resource_id: int, *, for_update: bool = False) -> Task | None:
+        statement = self._sql.get_for_update if for_update else self._sql.get
+        result = await self._connection.execute(statement, {"task_id": resource_id})
         row = result.one_or_none()
         return None if row is None else _task(row)
 
