@@ -3,29 +3,44 @@ SQLite file per test run, both built by the Alembic migrations themselves."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import httpx
 import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from sqlalchemy.engine import URL
 
 from adapters.sqlalchemy.database import EngineOptions, SqlDatabase, open_database
 from application.idempotency import IdempotencyPolicy
 from application.notes import NoteService
 from application.paging import Pager
 from application.tasks import TaskService
+from entrypoints.app import create_app
+from entrypoints.container import Container
 from entrypoints.migrations import migrate
+from entrypoints.settings import Settings
 from support.clock import SteppingClock
 from support.databases import MemoryStore, SqlStore, Store
 from support.postgres import postgres_server, throwaway_database
 
 
 @pytest.fixture(scope="session")
-async def postgres_url() -> AsyncIterator[str]:
+def postgres_server_url() -> Iterator[URL]:
+    """A PostgreSQL server to create throwaway databases on."""
     with postgres_server() as server:
-        async with throwaway_database(server) as url:
-            rendered = url.render_as_string(hide_password=False)
-            await migrate(rendered)
-            yield rendered
+        yield server
+
+
+@pytest.fixture(scope="session")
+async def postgres_url(postgres_server_url: URL) -> AsyncIterator[str]:
+    """The run's own database, migrated to the latest revision."""
+    async with throwaway_database(postgres_server_url) as url:
+        rendered = url.render_as_string(hide_password=False)
+        await migrate(rendered)
+        yield rendered
 
 
 @pytest.fixture(scope="session")
@@ -77,3 +92,44 @@ def notes(store: Store, clock: SteppingClock, pager: Pager) -> NoteService:
     return NoteService(
         uow=store.unit_of_work, clock=clock, pager=pager, idempotency=IdempotencyPolicy()
     )
+
+
+def app_over(url: str) -> FastAPI:
+    """The real app, wired by the real container, on the database at `url`."""
+    container = Container()
+    container.settings.override(
+        Settings(
+            database_url=url,
+            cursor_secret="integration-cursor-secret-0123456789",
+            db_pool_size=20,
+            _env_file=None,  # type: ignore[call-arg]
+        )
+    )
+    return create_app(container)
+
+
+@asynccontextmanager
+async def client_of(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sql_store(request: pytest.FixtureRequest) -> tuple[SqlStore, str]:
+    """Each SQL database in turn, with its URL (sync, so it may set up async session fixtures)."""
+    database: SqlDatabase = request.getfixturevalue(f"{request.param}_database")
+    url: str = request.getfixturevalue(
+        "postgres_url" if request.param == "postgresql" else "sqlite_url"
+    )
+    return SqlStore(request.param, database), url
+
+
+@pytest.fixture
+async def api(sql_store: tuple[SqlStore, str]) -> AsyncIterator[httpx.AsyncClient]:
+    """The HTTP API end to end on each SQL database, emptied first."""
+    store, url = sql_store
+    await store.reset()
+    async with client_of(app_over(url)) as client:
+        yield client

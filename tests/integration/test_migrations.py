@@ -1,0 +1,187 @@
+"""The Alembic migrations on SQLite and PostgreSQL: up, down, up again, data kept, no drift."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, inspect, pool, text
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from adapters.sqlalchemy.database import EngineOptions, open_database
+from adapters.sqlalchemy.tables import TRIGRAM_INDEXES, metadata
+from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
+from entrypoints.migrations import MIGRATIONS, current_revision, migrate
+from support.postgres import throwaway_database
+
+REVISIONS = [
+    r.revision
+    for r in reversed(list(ScriptDirectory(str(MIGRATIONS)).walk_revisions("base", "heads")))
+]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A database with nothing in it, of each kind, for this test alone."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+        return
+    server: URL = request.getfixturevalue("postgres_server_url")
+    async with throwaway_database(server) as url:
+        yield url.render_as_string(hide_password=False)
+
+
+async def tables(url: str) -> set[str]:
+    engine = create_async_engine(url, poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as connection:
+            names = await connection.run_sync(lambda c: inspect(c).get_table_names())
+    finally:
+        await engine.dispose()
+    return set(names) - {"alembic_version", "sqlite_sequence"}
+
+
+async def test_the_revisions_form_one_line() -> None:
+    assert REVISIONS == ["0001", "0002", "0003"]
+
+
+async def test_upgrade_downgrade_and_upgrade_again_step_by_step(empty_database: str) -> None:
+    """The stairway: every revision goes up, down and up again cleanly."""
+    previous = "base"
+    for revision in REVISIONS:
+        await migrate(empty_database, revision)
+        await migrate(empty_database, previous)
+        await migrate(empty_database, revision)
+        assert await current_revision(empty_database) == revision
+        previous = revision
+
+    assert await tables(empty_database) == {"tasks", "task_tags", "notes", "idempotency_keys"}
+
+    await migrate(empty_database, "base")
+    assert await tables(empty_database) == set()
+    assert await current_revision(empty_database) is None
+
+
+async def test_the_migrations_build_exactly_the_schema_the_code_declares(
+    empty_database: str,
+) -> None:
+    await migrate(empty_database)
+
+    def differences(connection: Connection) -> list[object]:
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "compare_type": True,
+                "include_object": lambda obj, name, type_, *_: not (
+                    type_ == "index" and name in TRIGRAM_INDEXES
+                ),
+            },
+        )
+        return list(compare_metadata(context, metadata))
+
+    engine = create_async_engine(empty_database, poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as connection:
+            assert await connection.run_sync(differences) == []
+    finally:
+        await engine.dispose()
+
+
+async def test_search_on_postgresql_is_served_by_trigram_indexes(
+    postgres_server_url: URL,
+) -> None:
+    async with throwaway_database(postgres_server_url) as url:
+        rendered = url.render_as_string(hide_password=False)
+        await migrate(rendered)
+        engine = create_async_engine(rendered, poolclass=pool.NullPool)
+        try:
+            async with engine.connect() as connection:
+                result = await connection.execute(
+                    text("SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE '%trgm'")
+                )
+                definitions = dict(result.all())
+        finally:
+            await engine.dispose()
+
+    assert set(definitions) == set(TRIGRAM_INDEXES)
+    assert all("gin_trgm_ops" in definition for definition in definitions.values())
+
+
+async def test_tasks_from_the_first_release_survive_the_upgrade_without_tags(
+    empty_database: str,
+) -> None:
+    await migrate(empty_database, "0001")
+    created = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+    engine = create_async_engine(empty_database, poolclass=pool.NullPool)
+    try:
+        async with engine.begin() as connection:
+            stamp = created if connection.dialect.name == "postgresql" else created.replace(tzinfo=None)
+            await connection.execute(
+                text(
+                    "INSERT INTO tasks (title, title_folded, description, done, created_at,"
+                    " updated_at, version) VALUES (:title, :folded, :description, :done,"
+                    " :created, :created, :version)"
+                ),
+                {
+                    "title": "Old Task",
+                    "folded": "old task",
+                    "description": "from 0001",
+                    "done": True,
+                    "created": stamp,
+                    "version": 3,
+                },
+            )
+    finally:
+        await engine.dispose()
+
+    await migrate(empty_database)
+
+    database = open_database(empty_database, EngineOptions(pool_size=1))
+    try:
+        async with SqlUnitOfWork(database, read_only=True) as uow:
+            task = await uow.tasks.get(1)
+    finally:
+        await database.close()
+    assert task is not None
+    assert (task.title, task.description, task.done, task.tags, task.version) == (
+        "Old Task",
+        "from 0001",
+        True,
+        (),
+        3,
+    )
+    assert task.created_at == task.updated_at == created
+
+
+async def test_downgrading_to_the_first_release_keeps_its_tasks(empty_database: str) -> None:
+    await migrate(empty_database)
+    database = open_database(empty_database, EngineOptions(pool_size=1))
+    try:
+        from domain.task import NewTask
+
+        async with SqlUnitOfWork(database) as uow:
+            await uow.tasks.add(
+                NewTask.create(title="kept", tags=["dropped"], now=datetime.now(UTC))
+            )
+            await uow.commit()
+    finally:
+        await database.close()
+
+    await migrate(empty_database, "0001")
+    assert await tables(empty_database) == {"tasks"}
+
+    await migrate(empty_database)
+    database = open_database(empty_database, EngineOptions(pool_size=1))
+    try:
+        async with SqlUnitOfWork(database, read_only=True) as uow:
+            task = await uow.tasks.get(1)
+    finally:
+        await database.close()
+    assert task is not None
+    assert (task.title, task.tags) == ("kept", ())
