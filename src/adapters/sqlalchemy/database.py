@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import PoolProxiedConnection
 
 from adapters.sqlalchemy.errors import unavailable_on_failure
 from adapters.sqlalchemy.idempotency import IdempotencyStatements
@@ -48,6 +49,7 @@ def open_database(url: str, options: EngineOptions) -> SqlDatabase:
     backend = make_url(url).get_backend_name()
     if backend == "postgresql":
         engine = create_async_engine(url, **_postgresql_arguments(options))
+        event.listen(engine.sync_engine, "checkout", _discard_if_closed)
     elif backend == "sqlite":
         engine = create_async_engine(url, **_sqlite_arguments(options))
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
@@ -72,6 +74,22 @@ def _postgresql_arguments(options: EngineOptions) -> dict[str, Any]:
             },
         },
     }
+
+
+def _discard_if_closed(
+    _dbapi_connection: Any, _record: object, proxy: PoolProxiedConnection
+) -> None:
+    """Keep the pool from handing out a connection the server has closed meanwhile.
+
+    After a database restart every pooled connection is dead; asyncpg has seen
+    each one closed, so checking costs no round trip (unlike `pool_pre_ping`).
+    The pool replaces the connection and the request goes on, rather than
+    failing once per pooled connection. A connection dropped silently (no
+    FIN, e.g. a host that vanished) still fails its request, and is discarded.
+    """
+    driver = proxy.driver_connection
+    if driver is not None and driver.is_closed():
+        raise exc.DisconnectionError("the server closed this pooled connection")
 
 
 def _sqlite_arguments(options: EngineOptions) -> dict[str, Any]:

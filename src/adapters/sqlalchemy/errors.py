@@ -4,20 +4,56 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Final
 
 from sqlalchemy import exc
 
 from application.errors import StorageUnavailable
 
-# Connection refused or reset, timeouts, cancelled statements, a locked SQLite
-# file: the request may succeed if retried later. Anything else is a bug.
+# Connection refused or reset, timeouts, a locked SQLite file: the request may
+# succeed if retried later. Anything else is a bug.
 _TRANSIENT = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError, OSError, TimeoutError)
+
+_TRANSIENT_SQLSTATE_CLASSES: Final = frozenset({"08"})
+"""Connection exceptions, whatever the detail."""
+
+_TRANSIENT_SQLSTATES: Final = frozenset(
+    {
+        "57014",  # query_canceled: statement_timeout went off
+        "57P01",  # admin_shutdown: the server is stopping
+        "57P02",  # crash_shutdown: another backend crashed
+        "57P03",  # cannot_connect_now: starting up, shutting down, in recovery
+        "53300",  # too_many_connections
+        "55P03",  # lock_not_available: lock_timeout went off
+        "40001",  # serialization_failure
+        "40P01",  # deadlock_detected
+    }
+)
+"""PostgreSQL errors that mean "not now" rather than "never".
+
+The asyncpg dialect raises most server errors as a bare `DBAPIError`, whatever
+they mean, so the error code is what tells them apart.
+"""
 
 
 def is_unavailable(error: BaseException) -> bool:
     if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
         return True
-    return isinstance(error, _TRANSIENT)
+    if isinstance(error, _TRANSIENT):
+        return True
+    sqlstate = _sqlstate(error)
+    return sqlstate is not None and (
+        sqlstate in _TRANSIENT_SQLSTATES or sqlstate[:2] in _TRANSIENT_SQLSTATE_CLASSES
+    )
+
+
+def _sqlstate(error: BaseException) -> str | None:
+    """The PostgreSQL error code (SQLSTATE) of `error` or of the driver error it wraps."""
+    for candidate in (error, getattr(error, "orig", None)):
+        code = getattr(candidate, "sqlstate", None)
+        if isinstance(code, str):
+            return code
+    return None
 
 
 @asynccontextmanager

@@ -8,7 +8,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.database import SqlDatabase
-from adapters.sqlalchemy.errors import is_unavailable
+from adapters.sqlalchemy.errors import is_unavailable, unavailable_on_failure
 from adapters.sqlalchemy.idempotency import SqlIdempotencyStore
 from adapters.sqlalchemy.notes import SqlNoteRepository
 from adapters.sqlalchemy.tasks import SqlTaskRepository
@@ -29,14 +29,14 @@ class SqlUnitOfWork(UnitOfWork):
         self._connection: AsyncConnection | None = None
 
     async def __aenter__(self) -> Self:
-        try:
+        async with unavailable_on_failure():
             connection = await self._database.engine.connect()
-            if self._read_only:
+        if self._read_only:
+            try:
                 await connection.execution_options(isolation_level="AUTOCOMMIT")
-        except Exception as error:
-            if is_unavailable(error):
-                raise StorageUnavailable(error.__class__.__name__) from error
-            raise
+            except BaseException:
+                await connection.close()
+                raise
         self._connection = connection
         db = self._database
         self.tasks = SqlTaskRepository(connection, db.tasks)
