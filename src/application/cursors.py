@@ -20,7 +20,9 @@ from application.listing import Keyset
 from domain.errors import InvalidValue
 from domain.listing import MAX_ID, Sort, SortField, SortValue
 
-MAX_CURSOR_LENGTH: Final = 1024
+MAX_CURSOR_LENGTH: Final = 2048
+"""Enough for the longest cursor issued: after a 200-character title of
+characters JSON must escape (6 bytes each), about 1,750 characters."""
 _MAC_SIZE: Final = 16
 
 
@@ -47,7 +49,9 @@ class CursorCodec:
     def encode(self, scope: CursorScope, keyset: Keyset) -> str:
         value = keyset.value.isoformat() if isinstance(keyset.value, datetime) else keyset.value
         payload = json.dumps(
-            {"s": scope.digest(), "v": value, "i": keyset.id}, separators=(",", ":")
+            {"s": scope.digest(), "v": value, "i": keyset.id},
+            separators=(",", ":"),
+            ensure_ascii=False,
         ).encode()
         token = self._mac(payload) + payload
         return base64.urlsafe_b64encode(token).rstrip(b"=").decode()
@@ -76,6 +80,10 @@ class CursorCodec:
             token = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         except (binascii.Error, ValueError):
             raise InvalidValue("is not a valid cursor") from None
+        # The decoder skips stray characters and padding; only the exact text
+        # that was issued is a cursor.
+        if base64.urlsafe_b64encode(token).rstrip(b"=").decode() != cursor:
+            raise InvalidValue("is not a valid cursor")
         mac, payload = token[:_MAC_SIZE], token[_MAC_SIZE:]
         if not hmac.compare_digest(mac, self._mac(payload)):
             raise InvalidValue("is not a valid cursor")

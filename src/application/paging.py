@@ -41,13 +41,12 @@ class Pager:
         sort = check.check("sort", _sort, request.sort)
         if request.cursor is not None and request.offset is not None:
             check.check("offset", _not_with_cursor, request.offset)
-        check.raise_if_invalid()
-
         scope = CursorScope(resource, sort, repr(filters))
         after: Keyset | None = None
-        if request.cursor is not None:
+        # A cursor is checked against the sort, so only once the sort is valid.
+        if request.cursor is not None and isinstance(sort, Sort):
             after = check.check("cursor", lambda c: self._cursors.decode(c, scope), request.cursor)
-            check.raise_if_invalid()
+        check.raise_if_invalid()
         cursor_mode = after is not None
         window = Window(
             sort=sort,

@@ -1,0 +1,193 @@
+"""Lost races: conditional writes that another writer beat to the row.
+
+A rival writer commits between the use case's read and its write, as a
+concurrent request would; the use case must retry on fresh data, never
+overwrite the rival's change unseen, and give up after a bounded number of tries.
+"""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import pytest
+
+from adapters.memory.database import MemoryDatabase
+from adapters.memory.unit_of_work import MemoryUnitOfWork
+from application.errors import TooMuchContention
+from application.idempotency import IdempotencyPolicy
+from application.paging import Pager
+from application.preconditions import ANY_VERSION, Precondition
+from application.tasks import TaskService
+from domain.errors import NotFound, VersionMismatch
+from domain.task import NewTask, Task, TaskChanges
+from support.clock import START, SteppingClock
+
+Rival = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class Race:
+    """A rival that acts just before the next `times` writes of the use case."""
+
+    rival: Rival
+    times: int = 0
+    writes: int = 0
+
+    async def before_write(self) -> None:
+        self.writes += 1
+        if self.times > 0:
+            self.times -= 1
+            await self.rival()
+
+
+class RacedUnitOfWork(MemoryUnitOfWork):
+    """A memory unit of work whose task writes first let the race's rival run."""
+
+    def __init__(self, database: MemoryDatabase, race: Race, *, read_only: bool = False) -> None:
+        super().__init__(database, read_only=read_only)
+        self._race = race
+
+    async def __aenter__(self) -> "RacedUnitOfWork":
+        await super().__aenter__()
+        tasks, race = self.tasks, self._race
+        update, delete = tasks.update, tasks.delete
+
+        async def raced_update(current: Task, updated: Task) -> bool:
+            await race.before_write()
+            return await update(current, updated)
+
+        async def raced_delete(task_id: int, *, version: int | None = None) -> bool:
+            await race.before_write()
+            return await delete(task_id, version=version)
+
+        tasks.update = raced_update
+        tasks.delete = raced_delete
+        return self
+
+
+@pytest.fixture
+def task(database: MemoryDatabase) -> Task:
+    task = NewTask.create(title="original", now=START).stored_as(1)
+    database.tasks[task.id] = task
+    return task
+
+
+def raced_service(
+    database: MemoryDatabase, clock: SteppingClock, pager: Pager, race: Race
+) -> TaskService:
+    def make(*, read_only: bool = False) -> MemoryUnitOfWork:
+        return RacedUnitOfWork(database, race, read_only=read_only)
+
+    return TaskService(uow=make, clock=clock, pager=pager, idempotency=IdempotencyPolicy())
+
+
+def rival_toggles_done(database: MemoryDatabase, clock: SteppingClock) -> Rival:
+    async def toggle() -> None:
+        async with MemoryUnitOfWork(database) as uow:
+            current = await uow.tasks.get(1)
+            assert current is not None
+            changed = current.changed(TaskChanges(done=not current.done), clock.now())
+            assert await uow.tasks.update(current, changed)
+            await uow.commit()
+
+    return toggle
+
+
+def rival_deletes(database: MemoryDatabase) -> Rival:
+    async def delete() -> None:
+        async with MemoryUnitOfWork(database) as uow:
+            assert await uow.tasks.delete(1)
+            await uow.commit()
+
+    return delete
+
+
+async def test_an_update_that_loses_once_retries_on_top_of_the_rivals_change(
+    database: MemoryDatabase, clock: SteppingClock, pager: Pager, task: Task
+):
+    race = Race(rival_toggles_done(database, clock), times=1)
+    updated = await raced_service(database, clock, pager, race).update(
+        task.id, TaskChanges(title="mine")
+    )
+    assert (updated.title, updated.done, updated.version) == ("mine", True, 3)
+    assert database.tasks[task.id] == updated
+    assert race.writes == 2
+
+
+@pytest.mark.parametrize("precondition", [None, ANY_VERSION])
+async def test_an_update_that_keeps_losing_gives_up(
+    database: MemoryDatabase,
+    clock: SteppingClock,
+    pager: Pager,
+    task: Task,
+    precondition: Precondition | None,
+):
+    race = Race(rival_toggles_done(database, clock), times=10**6)
+    with pytest.raises(TooMuchContention, match="Task 1 is being changed by others"):
+        await raced_service(database, clock, pager, race).update(
+            task.id, TaskChanges(title="mine"), precondition
+        )
+    assert database.tasks[task.id].title == "original"
+    assert 1 < race.writes < 100
+
+
+async def test_an_update_conditional_on_a_version_that_a_rival_changed_fails(
+    database: MemoryDatabase, clock: SteppingClock, pager: Pager, task: Task
+):
+    race = Race(rival_toggles_done(database, clock), times=1)
+    with pytest.raises(VersionMismatch):
+        await raced_service(database, clock, pager, race).update(
+            task.id, TaskChanges(title="mine"), Precondition(frozenset({1}))
+        )
+    assert (database.tasks[task.id].title, database.tasks[task.id].version) == ("original", 2)
+
+
+async def test_an_update_that_loses_to_a_delete_is_not_found(
+    database: MemoryDatabase, clock: SteppingClock, pager: Pager, task: Task
+):
+    race = Race(rival_deletes(database), times=1)
+    with pytest.raises(NotFound):
+        await raced_service(database, clock, pager, race).update(task.id, TaskChanges(title="x"))
+    assert database.tasks == {}
+
+
+async def test_an_update_whose_retry_finds_nothing_left_to_change_returns_the_rivals_task(
+    database: MemoryDatabase, clock: SteppingClock, pager: Pager, task: Task
+):
+    race = Race(rival_toggles_done(database, clock), times=1)
+    result = await raced_service(database, clock, pager, race).update(
+        task.id, TaskChanges(done=True)
+    )
+    assert result == database.tasks[task.id]
+    assert (result.done, result.version) == (True, 2)
+
+
+async def test_a_conditional_delete_that_a_rival_beat_fails(
+    database: MemoryDatabase, clock: SteppingClock, pager: Pager, task: Task
+):
+    race = Race(rival_toggles_done(database, clock), times=1)
+    with pytest.raises(VersionMismatch):
+        await raced_service(database, clock, pager, race).delete(
+            task.id, Precondition(frozenset({1}))
+        )
+    assert database.tasks[task.id].version == 2
+
+
+async def test_a_conditional_delete_still_allowed_after_losing_retries_and_deletes(
+    database: MemoryDatabase, clock: SteppingClock, pager: Pager, task: Task
+):
+    race = Race(rival_toggles_done(database, clock), times=1)
+    await raced_service(database, clock, pager, race).delete(
+        task.id, Precondition(frozenset({1, 2}))
+    )
+    assert database.tasks == {}
+    assert race.writes == 2
+
+
+async def test_a_conditional_delete_that_keeps_losing_gives_up(
+    database: MemoryDatabase, clock: SteppingClock, pager: Pager, task: Task
+):
+    race = Race(rival_toggles_done(database, clock), times=10**6)
+    every_version = Precondition(frozenset(range(1, 1000)))
+    with pytest.raises(TooMuchContention):
+        await raced_service(database, clock, pager, race).delete(task.id, every_version)
+    assert task.id in database.tasks

@@ -1,0 +1,295 @@
+"""Idempotent creation: a retried create returns the first result instead of creating twice."""
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+import pytest
+
+from adapters.memory.database import MemoryDatabase
+from adapters.memory.unit_of_work import MemoryUnitOfWork
+from application.errors import IdempotencyKeyInUse, IdempotencyKeyReused
+from application.idempotency import KEY_FIELD, IdempotencyPolicy, IdempotencyRequest
+from application.notes import NoteService
+from application.paging import Pager
+from application.ports import NewClaim
+from application.tasks import TaskService
+from domain.errors import FieldError, InvalidInput
+from domain.task import NewTask, Task, TaskChanges
+from support.clock import SteppingClock
+
+UnitsOfWork = Callable[..., MemoryUnitOfWork]
+
+POLICY = IdempotencyPolicy()
+KEY = "3f1c9e2a-request-1"
+REQUEST = IdempotencyRequest(KEY, "fingerprint-of-body-1")
+
+
+async def claim_elsewhere(
+    uow: UnitsOfWork, now: datetime, *, key: str = KEY, holder: str = "other"
+) -> None:
+    """Claim the key as another request would, and leave it in flight."""
+    async with uow() as unit:
+        await unit.idempotency.claim(
+            NewClaim(
+                scope=TaskService.name,
+                key=key,
+                fingerprint=REQUEST.fingerprint,
+                token=holder,
+                now=now,
+                lease_until=now + POLICY.lease,
+                expires_at=now + POLICY.ttl,
+            )
+        )
+        await unit.commit()
+
+
+# Keys
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["", "x" * 256, "with space", " leading", "tab\there", "clé", "日本", "\x7f", "nul\x00"],
+    ids=["empty", "256-chars", "space", "leading-space", "tab", "accent", "cjk", "DEL", "NUL"],
+)
+def test_a_key_that_is_not_1_to_255_visible_ascii_characters_is_invalid(key: str):
+    with pytest.raises(InvalidInput) as error:
+        IdempotencyRequest(key, "fingerprint")
+    assert error.value.errors == (FieldError(KEY_FIELD, "must be 1..255 visible ASCII characters"),)
+    assert KEY_FIELD == "Idempotency-Key"
+
+
+@pytest.mark.parametrize("key", ["k", "!", "~", "x" * 255, "a-Z_0.9:/+=~!{}"])
+def test_a_key_of_1_to_255_visible_ascii_characters_is_valid(key: str):
+    assert IdempotencyRequest(key, "fingerprint").key == key
+
+
+# Create, replay, conflict
+
+
+async def test_the_first_request_with_a_key_creates(tasks: TaskService, database: MemoryDatabase):
+    created = await tasks.create(title="Ship it", idempotency=REQUEST)
+    assert not created.replayed
+    assert list(database.tasks.values()) == [created.resource]
+
+
+async def test_a_repeated_request_returns_the_first_result_and_creates_nothing(
+    tasks: TaskService, database: MemoryDatabase
+):
+    first = await tasks.create(title="Ship it", idempotency=REQUEST)
+    again = await tasks.create(title="Ship it", idempotency=REQUEST)
+    assert again.replayed
+    assert again.resource == first.resource
+    assert len(database.tasks) == 1
+
+
+async def test_a_replay_returns_the_task_as_it_was_created(tasks: TaskService):
+    first = await tasks.create(title="Ship it", idempotency=REQUEST)
+    await tasks.update(first.resource.id, TaskChanges(title="Shipped"))
+    again = await tasks.create(title="Ship it", idempotency=REQUEST)
+    assert again.resource == first.resource
+
+
+async def test_the_same_key_with_another_body_is_refused(
+    tasks: TaskService, database: MemoryDatabase
+):
+    await tasks.create(title="Ship it", idempotency=REQUEST)
+    with pytest.raises(IdempotencyKeyReused):
+        await tasks.create(title="Other", idempotency=IdempotencyRequest(KEY, "another body"))
+    assert len(database.tasks) == 1
+
+
+async def test_the_same_key_while_the_first_request_is_in_flight_is_refused(
+    tasks: TaskService,
+    database: MemoryDatabase,
+    uow: UnitsOfWork,
+    clock: SteppingClock,
+):
+    await claim_elsewhere(uow, clock.now())
+    with pytest.raises(IdempotencyKeyInUse):
+        await tasks.create(title="Ship it", idempotency=REQUEST)
+    assert database.tasks == {}
+
+
+async def test_another_body_while_the_first_request_is_in_flight_is_refused_as_reuse(
+    tasks: TaskService,
+    uow: UnitsOfWork,
+    clock: SteppingClock,
+):
+    await claim_elsewhere(uow, clock.now())
+    with pytest.raises(IdempotencyKeyReused):
+        await tasks.create(title="Other", idempotency=IdempotencyRequest(KEY, "another body"))
+
+
+async def test_keys_of_tasks_and_notes_do_not_collide(tasks: TaskService, notes: NoteService):
+    task = await tasks.create(title="a task", idempotency=REQUEST)
+    note = await notes.create(title="a note", idempotency=REQUEST)
+    assert not task.replayed
+    assert not note.replayed
+    assert note.resource.title == "a note"
+
+
+async def test_different_keys_create_different_tasks(tasks: TaskService, database: MemoryDatabase):
+    await tasks.create(title="Ship it", idempotency=IdempotencyRequest("one", "fp"))
+    await tasks.create(title="Ship it", idempotency=IdempotencyRequest("two", "fp"))
+    assert len(database.tasks) == 2
+
+
+# Time
+
+
+async def test_a_key_is_replayed_until_it_expires(tasks: TaskService, clock: SteppingClock):
+    first = await tasks.create(title="Ship it", idempotency=REQUEST)
+    clock.advance(POLICY.ttl - timedelta(seconds=1))
+    again = await tasks.create(title="Ship it", idempotency=REQUEST)
+    assert (again.replayed, again.resource) == (True, first.resource)
+
+
+async def test_an_expired_key_is_taken_over_and_creates_anew(
+    tasks: TaskService, clock: SteppingClock, database: MemoryDatabase
+):
+    first = await tasks.create(title="Ship it", idempotency=REQUEST)
+    clock.advance(POLICY.ttl)
+    again = await tasks.create(title="Ship it", idempotency=REQUEST)
+    assert not again.replayed
+    assert again.resource.id != first.resource.id
+    assert len(database.tasks) == 2
+
+
+async def test_an_expired_key_can_be_reused_with_another_body(
+    tasks: TaskService, clock: SteppingClock
+):
+    await tasks.create(title="Ship it", idempotency=REQUEST)
+    clock.advance(POLICY.ttl)
+    other = await tasks.create(title="Other", idempotency=IdempotencyRequest(KEY, "another body"))
+    assert (other.replayed, other.resource.title) == (False, "Other")
+
+
+async def test_a_request_whose_lease_ran_out_is_taken_over(
+    tasks: TaskService,
+    clock: SteppingClock,
+    uow: UnitsOfWork,
+):
+    await claim_elsewhere(uow, clock.now())
+    clock.advance(POLICY.lease)
+    created = await tasks.create(title="Ship it", idempotency=REQUEST)
+    assert not created.replayed
+    assert (await tasks.create(title="Ship it", idempotency=REQUEST)).replayed
+
+
+async def test_a_request_within_its_lease_is_still_in_flight(
+    tasks: TaskService,
+    clock: SteppingClock,
+    uow: UnitsOfWork,
+):
+    await claim_elsewhere(uow, clock.now())
+    clock.advance(POLICY.lease - timedelta(seconds=1))
+    with pytest.raises(IdempotencyKeyInUse):
+        await tasks.create(title="Ship it", idempotency=REQUEST)
+
+
+# Failures
+
+
+async def test_invalid_input_creates_nothing_and_claims_no_key(
+    tasks: TaskService, database: MemoryDatabase
+):
+    with pytest.raises(InvalidInput):
+        await tasks.create(title=" ", idempotency=REQUEST)
+    assert database.tasks == {}
+    assert database.idempotency == {}
+    assert not (await tasks.create(title="Fixed", idempotency=REQUEST)).replayed
+
+
+class _HookedUnitOfWork(MemoryUnitOfWork):
+    """Runs `before_add` whenever a task is about to be added."""
+
+    def __init__(self, database: MemoryDatabase, before_add: Callable[[], Awaitable[None]]) -> None:
+        super().__init__(database)
+        self._before_add = before_add
+
+    async def __aenter__(self) -> "_HookedUnitOfWork":
+        await super().__aenter__()
+        add = self.tasks.add
+
+        async def add_after_hook(new: NewTask) -> Task:
+            await self._before_add()
+            return await add(new)
+
+        self.tasks.add = add_after_hook
+        return self
+
+
+def service_with(
+    database: MemoryDatabase,
+    clock: SteppingClock,
+    pager: Pager,
+    before_add: Callable[[], Awaitable[None]],
+) -> TaskService:
+    def make(*, read_only: bool = False) -> MemoryUnitOfWork:
+        return _HookedUnitOfWork(database, before_add)
+
+    return TaskService(uow=make, clock=clock, pager=pager, idempotency=POLICY)
+
+
+async def test_a_create_that_fails_releases_its_key_so_that_a_retry_runs_at_once(
+    tasks: TaskService,
+    database: MemoryDatabase,
+    clock: SteppingClock,
+    pager: Pager,
+):
+    async def crash() -> None:
+        raise ConnectionError("the store went away")
+
+    with pytest.raises(ConnectionError):
+        await service_with(database, clock, pager, crash).create(title="t", idempotency=REQUEST)
+    assert database.tasks == {}
+    assert database.idempotency == {}
+    assert not (await tasks.create(title="t", idempotency=REQUEST)).replayed
+
+
+async def test_a_request_whose_key_was_taken_over_while_it_ran_creates_nothing(
+    database: MemoryDatabase,
+    clock: SteppingClock,
+    pager: Pager,
+    uow: UnitsOfWork,
+):
+    async def a_retry_takes_the_key_over() -> None:
+        await claim_elsewhere(uow, clock.now() + POLICY.lease, holder="retry")
+
+    slow = service_with(database, clock, pager, a_retry_takes_the_key_over)
+    with pytest.raises(IdempotencyKeyInUse):
+        await slow.create(title="t", idempotency=REQUEST)
+    assert database.tasks == {}
+    assert database.idempotency[(TaskService.name, KEY)].token == "retry"
+
+
+# Purging
+
+
+async def test_purging_deletes_only_expired_keys(
+    tasks: TaskService,
+    clock: SteppingClock,
+    uow: UnitsOfWork,
+    database: MemoryDatabase,
+):
+    await tasks.create(title="old", idempotency=IdempotencyRequest("old", "fp"))
+    clock.advance(timedelta(hours=1))
+    await tasks.create(title="new", idempotency=IdempotencyRequest("new", "fp"))
+    clock.advance(POLICY.ttl - timedelta(minutes=30))
+    async with uow() as unit:
+        assert await unit.idempotency.purge_expired(clock.now()) == 1
+        await unit.commit()
+    assert set(database.idempotency) == {(TaskService.name, "new")}
+    assert (await tasks.create(title="new", idempotency=IdempotencyRequest("new", "fp"))).replayed
+
+
+async def test_purging_with_nothing_expired_deletes_nothing(
+    tasks: TaskService,
+    clock: SteppingClock,
+    uow: UnitsOfWork,
+    database: MemoryDatabase,
+):
+    await tasks.create(title="t", idempotency=REQUEST)
+    async with uow() as unit:
+        assert await unit.idempotency.purge_expired(clock.now()) == 0
+    assert len(database.idempotency) == 1

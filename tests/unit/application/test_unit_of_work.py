@@ -1,0 +1,263 @@
+"""The unit of work: nothing is kept without a commit; use cases commit exactly when they write."""
+
+from datetime import timedelta
+
+import pytest
+
+from adapters.memory.database import MemoryDatabase
+from adapters.memory.unit_of_work import MemoryUnitOfWork
+from application.idempotency import IdempotencyPolicy, IdempotencyRequest
+from application.listing import ListRequest
+from application.paging import Pager
+from application.ports import NewClaim
+from application.preconditions import Precondition
+from application.tasks import TaskService
+from domain.errors import InvalidInput, NotFound, VersionMismatch
+from domain.note import NewNote
+from domain.task import NewTask, Task, TaskChanges
+from support.clock import START, SteppingClock
+
+
+def a_new_task(title: str = "t") -> NewTask:
+    return NewTask.create(title=title, now=START)
+
+
+def a_new_note() -> NewNote:
+    return NewNote.create(title="n", now=START)
+
+
+async def stored_task(database: MemoryDatabase, title: str = "t") -> Task:
+    async with MemoryUnitOfWork(database) as uow:
+        task = await uow.tasks.add(a_new_task(title))
+        await uow.commit()
+    return task
+
+
+# The memory unit of work
+
+
+async def test_a_committed_add_is_kept(database: MemoryDatabase):
+    task = await stored_task(database)
+    async with MemoryUnitOfWork(database, read_only=True) as uow:
+        assert await uow.tasks.get(task.id) == task
+
+
+async def test_an_add_without_commit_is_rolled_back(database: MemoryDatabase):
+    async with MemoryUnitOfWork(database) as uow:
+        await uow.tasks.add(a_new_task())
+        await uow.notes.add(a_new_note())
+    assert (database.tasks, database.notes) == ({}, {})
+
+
+async def test_an_update_without_commit_is_rolled_back(database: MemoryDatabase):
+    task = await stored_task(database)
+    async with MemoryUnitOfWork(database) as uow:
+        assert await uow.tasks.update(task, task.changed(TaskChanges(done=True), START))
+    assert database.tasks[task.id] == task
+
+
+async def test_a_delete_without_commit_is_rolled_back(database: MemoryDatabase):
+    task = await stored_task(database)
+    async with MemoryUnitOfWork(database) as uow:
+        assert await uow.tasks.delete(task.id)
+    assert database.tasks[task.id] == task
+
+
+async def test_several_changes_to_one_row_are_all_rolled_back(database: MemoryDatabase):
+    task = await stored_task(database)
+    async with MemoryUnitOfWork(database) as uow:
+        changed = task.changed(TaskChanges(title="one"), START)
+        await uow.tasks.update(task, changed)
+        await uow.tasks.update(changed, changed.changed(TaskChanges(title="two"), START))
+        await uow.tasks.delete(task.id)
+    assert database.tasks == {task.id: task}
+
+
+async def test_idempotency_writes_without_commit_are_rolled_back(database: MemoryDatabase):
+    claim = NewClaim(
+        scope="Task",
+        key="k",
+        fingerprint="fp",
+        token="token",
+        now=START,
+        lease_until=START + timedelta(seconds=30),
+        expires_at=START + timedelta(days=1),
+    )
+    async with MemoryUnitOfWork(database) as uow:
+        await uow.idempotency.claim(claim)
+    assert database.idempotency == {}
+
+    async with MemoryUnitOfWork(database) as uow:
+        await uow.idempotency.claim(claim)
+        await uow.commit()
+    kept = database.idempotency[("Task", "k")]
+    async with MemoryUnitOfWork(database) as uow:
+        assert await uow.idempotency.complete("Task", "k", "token", "{}")
+    async with MemoryUnitOfWork(database) as uow:
+        assert await uow.idempotency.purge_expired(START + timedelta(days=2)) == 1
+    assert database.idempotency == {("Task", "k"): kept}
+
+
+async def add_then_fail(database: MemoryDatabase) -> None:
+    async with MemoryUnitOfWork(database) as uow:
+        await uow.tasks.add(a_new_task())
+        raise RuntimeError("boom")
+
+
+async def test_an_error_inside_rolls_back_and_propagates(database: MemoryDatabase):
+    with pytest.raises(RuntimeError, match="boom"):
+        await add_then_fail(database)
+    assert database.tasks == {}
+
+
+async def test_writes_after_a_commit_need_a_commit_of_their_own(database: MemoryDatabase):
+    async with MemoryUnitOfWork(database) as uow:
+        kept = await uow.tasks.add(a_new_task("kept"))
+        await uow.commit()
+        await uow.tasks.add(a_new_task("lost"))
+    assert list(database.tasks.values()) == [kept]
+
+
+async def test_ids_are_not_reused_after_a_rollback(database: MemoryDatabase):
+    async with MemoryUnitOfWork(database) as uow:
+        lost = await uow.tasks.add(a_new_task())
+    assert (await stored_task(database)).id == lost.id + 1
+
+
+async def test_a_read_only_unit_of_work_cannot_commit(database: MemoryDatabase):
+    async with MemoryUnitOfWork(database, read_only=True) as uow:
+        with pytest.raises(RuntimeError, match="read-only"):
+            await uow.commit()
+        assert not uow.committed
+
+
+async def test_commit_is_recorded(database: MemoryDatabase):
+    async with MemoryUnitOfWork(database) as uow:
+        assert not uow.committed
+        await uow.commit()
+        assert uow.committed
+
+
+# Use cases commit exactly when they write
+
+
+class RecordingFactory:
+    """A unit-of-work factory that keeps every unit of work it made."""
+
+    def __init__(self, database: MemoryDatabase) -> None:
+        self.database = database
+        self.made: list[MemoryUnitOfWork] = []
+        self.read_only: list[bool] = []
+
+    def __call__(self, *, read_only: bool = False) -> MemoryUnitOfWork:
+        self.made.append(MemoryUnitOfWork(self.database, read_only=read_only))
+        self.read_only.append(read_only)
+        return self.made[-1]
+
+    def commits(self) -> list[bool]:
+        commits = [uow.committed for uow in self.made]
+        self.made.clear()
+        self.read_only.clear()
+        return commits
+
+
+@pytest.fixture
+def recorded(database: MemoryDatabase) -> RecordingFactory:
+    return RecordingFactory(database)
+
+
+@pytest.fixture
+def service(recorded: RecordingFactory, clock: SteppingClock, pager: Pager) -> TaskService:
+    return TaskService(uow=recorded, clock=clock, pager=pager, idempotency=IdempotencyPolicy())
+
+
+async def existing(service: TaskService, recorded: RecordingFactory) -> Task:
+    task = (await service.create(title="t")).resource
+    recorded.commits()
+    return task
+
+
+async def test_a_create_commits_once(service: TaskService, recorded: RecordingFactory):
+    await service.create(title="t")
+    assert recorded.commits() == [True]
+
+
+async def test_an_invalid_create_opens_no_unit_of_work(
+    service: TaskService, recorded: RecordingFactory
+):
+    with pytest.raises(InvalidInput):
+        await service.create(title="")
+    assert recorded.made == []
+
+
+async def test_reads_use_read_only_units_of_work_and_commit_nothing(
+    service: TaskService, recorded: RecordingFactory
+):
+    task = await existing(service, recorded)
+    await service.get(task.id)
+    await service.list(TaskService.filters(), ListRequest())
+    with pytest.raises(NotFound):
+        await service.get(task.id + 1)
+    assert recorded.read_only == [True, True, True]
+    assert recorded.commits() == [False, False, False]
+
+
+async def test_an_update_commits(service: TaskService, recorded: RecordingFactory):
+    task = await existing(service, recorded)
+    await service.update(task.id, TaskChanges(done=True))
+    assert recorded.commits() == [True]
+
+
+async def test_an_update_that_changes_nothing_does_not_commit(
+    service: TaskService, recorded: RecordingFactory
+):
+    task = await existing(service, recorded)
+    await service.update(task.id, TaskChanges(title=" t "))
+    assert recorded.commits() == [False]
+
+
+async def test_a_failed_update_does_not_commit(service: TaskService, recorded: RecordingFactory):
+    task = await existing(service, recorded)
+    with pytest.raises(VersionMismatch):
+        await service.update(task.id, TaskChanges(done=True), Precondition(frozenset({9})))
+    with pytest.raises(InvalidInput):
+        await service.update(task.id, TaskChanges(title=""))
+    with pytest.raises(NotFound):
+        await service.update(task.id + 1, TaskChanges(done=True))
+    assert recorded.commits() == [False, False, False]
+
+
+@pytest.mark.parametrize("precondition", [None, Precondition(frozenset({1}))])
+async def test_a_delete_commits(
+    service: TaskService, recorded: RecordingFactory, precondition: Precondition | None
+):
+    task = await existing(service, recorded)
+    await service.delete(task.id, precondition)
+    assert recorded.commits() == [True]
+
+
+async def test_a_failed_delete_does_not_commit(service: TaskService, recorded: RecordingFactory):
+    task = await existing(service, recorded)
+    with pytest.raises(VersionMismatch):
+        await service.delete(task.id, Precondition(frozenset({9})))
+    with pytest.raises(NotFound):
+        await service.delete(task.id + 1)
+    assert recorded.commits() == [False, False]
+
+
+async def test_an_idempotent_create_commits_its_claim_then_the_task(
+    service: TaskService, recorded: RecordingFactory, database: MemoryDatabase
+):
+    await service.create(title="t", idempotency=IdempotencyRequest("k", "fp"))
+    assert recorded.commits() == [True, True]
+    [record] = database.idempotency.values()
+    assert record.snapshot is not None
+
+
+async def test_a_replay_writes_nothing(
+    service: TaskService, recorded: RecordingFactory, database: MemoryDatabase
+):
+    await service.create(title="t", idempotency=IdempotencyRequest("k", "fp"))
+    before = (dict(database.tasks), dict(database.idempotency))
+    await service.create(title="t", idempotency=IdempotencyRequest("k", "fp"))
+    assert (database.tasks, database.idempotency) == before

@@ -1,0 +1,69 @@
+"""Sort orders and page bounds of lists."""
+
+import pytest
+
+from domain.errors import InvalidValue
+from domain.listing import (
+    DEFAULT_SORT,
+    MAX_LIMIT,
+    Sort,
+    SortField,
+    check_limit,
+    check_offset,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("id", Sort(SortField.ID)),
+        ("-id", Sort(SortField.ID, descending=True)),
+        ("created_at", Sort(SortField.CREATED_AT)),
+        ("-created_at", Sort(SortField.CREATED_AT, descending=True)),
+        ("updated_at", Sort(SortField.UPDATED_AT)),
+        ("-updated_at", Sort(SortField.UPDATED_AT, descending=True)),
+        ("title", Sort(SortField.TITLE)),
+        ("-title", Sort(SortField.TITLE, descending=True)),
+    ],
+)
+def test_a_sort_is_a_field_optionally_prefixed_by_a_dash(text: str, expected: Sort):
+    assert Sort.parse(text) == expected
+
+
+@pytest.mark.parametrize("text", ["id", "-id", "title", "-updated_at"])
+def test_a_sort_prints_as_it_is_parsed(text: str):
+    assert str(Sort.parse(text)) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "-", "bogus", "--id", "+id", "ID", "Title", " id", "id ", "id,title", "done", "-ID"],
+)
+def test_an_unknown_sort_is_rejected(text: str):
+    with pytest.raises(InvalidValue, match="must be one of id, created_at, updated_at, title"):
+        Sort.parse(text)
+
+
+def test_lists_are_newest_first_by_default():
+    assert Sort.parse("-id") == DEFAULT_SORT
+
+
+@pytest.mark.parametrize("limit", [1, 20, MAX_LIMIT])
+def test_a_limit_from_one_to_a_hundred_is_valid(limit: int):
+    assert check_limit(limit) == limit
+
+
+@pytest.mark.parametrize("limit", [-1, 0, MAX_LIMIT + 1, 10**6])
+def test_a_limit_outside_one_to_a_hundred_is_rejected(limit: int):
+    with pytest.raises(InvalidValue, match="between 1 and 100"):
+        check_limit(limit)
+
+
+@pytest.mark.parametrize("offset", [0, 1, 10**9])
+def test_an_offset_of_zero_or_more_is_valid(offset: int):
+    assert check_offset(offset) == offset
+
+
+def test_a_negative_offset_is_rejected():
+    with pytest.raises(InvalidValue, match="0 or more"):
+        check_offset(-1)
