@@ -4,13 +4,10 @@ SQLite file per test run, both built by the Alembic migrations themselves."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
-from fastapi import FastAPI
 from sqlalchemy.engine import URL
 
 from adapters.sqlalchemy.database import EngineOptions, SqlDatabase, open_database
@@ -18,10 +15,8 @@ from application.idempotency import IdempotencyPolicy
 from application.notes import NoteService
 from application.paging import Pager
 from application.tasks import TaskService
-from entrypoints.app import create_app
-from entrypoints.container import Container
 from entrypoints.migrations import migrate
-from entrypoints.settings import Settings
+from support.apps import app_over, client_of
 from support.clock import SteppingClock
 from support.databases import MemoryStore, SqlStore, Store
 from support.postgres import postgres_server, throwaway_database
@@ -92,28 +87,6 @@ def notes(store: Store, clock: SteppingClock, pager: Pager) -> NoteService:
     return NoteService(
         uow=store.unit_of_work, clock=clock, pager=pager, idempotency=IdempotencyPolicy()
     )
-
-
-def app_over(url: str) -> FastAPI:
-    """The real app, wired by the real container, on the database at `url`."""
-    container = Container()
-    container.settings.override(
-        Settings(
-            database_url=url,
-            cursor_secret="integration-cursor-secret-0123456789",
-            db_pool_size=20,
-            _env_file=None,  # type: ignore[call-arg]
-        )
-    )
-    return create_app(container)
-
-
-@asynccontextmanager
-async def client_of(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with LifespanManager(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

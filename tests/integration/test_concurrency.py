@@ -10,9 +10,8 @@ import httpx
 import pytest
 
 from adapters.sqlalchemy.database import SqlDatabase
+from support.apps import app_over, client_of
 from support.databases import SqlStore
-
-from conftest import app_over, client_of
 
 CLIENTS = 20
 
@@ -82,9 +81,7 @@ async def test_concurrent_retries_with_one_idempotency_key_create_one_task(
         )
     )
 
-    statuses = Counter(
-        (r.status_code, r.headers.get("idempotent-replayed")) for r in responses
-    )
+    statuses = Counter((r.status_code, r.headers.get("idempotent-replayed")) for r in responses)
     assert statuses[(201, None)] == 1, "exactly one request created the task"
     assert set(statuses) <= {(201, None), (201, "true"), (409, None)}
     bodies = {r.text for r in responses if r.status_code == 201}
@@ -103,7 +100,10 @@ async def test_two_server_processes_share_idempotency_keys(
     """Two apps with their own engines stand for two processes on one database."""
     await SqlStore("postgresql", postgresql_database).reset()
     headers = {"Idempotency-Key": "shared-key"}
-    async with client_of(app_over(postgres_url)) as first, client_of(app_over(postgres_url)) as second:
+    async with (
+        client_of(app_over(postgres_url)) as first,
+        client_of(app_over(postgres_url)) as second,
+    ):
         together = await at_once(
             first.post("/notes", json={"title": "shared"}, headers=headers),
             second.post("/notes", json={"title": "shared"}, headers=headers),

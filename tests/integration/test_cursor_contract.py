@@ -38,7 +38,9 @@ async def ten_tasks(tasks: TaskService) -> list[Task]:
     created = []
     for n, title in enumerate(["d", "b", "a", "c", "b", "e", "a", "d", "c", "b"]):
         created.append(
-            (await tasks.create(title=title, done=n % 2 == 0, tags=["even"] if n % 2 else [])).resource
+            (
+                await tasks.create(title=title, done=n % 2 == 0, tags=["even"] if n % 2 else [])
+            ).resource
         )
     return created
 

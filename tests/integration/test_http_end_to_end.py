@@ -46,7 +46,10 @@ async def test_paging_by_link_header_walks_the_whole_list(api: httpx.AsyncClient
 
 
 async def test_unstorable_text_is_a_422_on_real_databases(api: httpx.AsyncClient) -> None:
-    for path, body in [("/tasks", {"title": "a\u0000b"}), ("/notes", {"title": "t", "body": "\u0000"})]:
+    for path, body in [
+        ("/tasks", {"title": "a\u0000b"}),
+        ("/notes", {"title": "t", "body": "\u0000"}),
+    ]:
         response = await api.post(path, json=body)
         assert response.status_code == 422
         assert response.headers["content-type"] == "application/problem+json"

@@ -78,8 +78,8 @@ async def test_the_migrations_build_exactly_the_schema_the_code_declares(
             connection,
             opts={
                 "compare_type": True,
-                "include_object": lambda obj, name, type_, *_: not (
-                    type_ == "index" and name in TRIGRAM_INDEXES
+                "include_object": lambda obj, name, type_, *_: (
+                    not (type_ == "index" and name in TRIGRAM_INDEXES)
                 ),
             },
         )
@@ -121,7 +121,9 @@ async def test_tasks_from_the_first_release_survive_the_upgrade_without_tags(
     engine = create_async_engine(empty_database, poolclass=pool.NullPool)
     try:
         async with engine.begin() as connection:
-            stamp = created if connection.dialect.name == "postgresql" else created.replace(tzinfo=None)
+            stamp = (
+                created if connection.dialect.name == "postgresql" else created.replace(tzinfo=None)
+            )
             await connection.execute(
                 text(
                     "INSERT INTO tasks (title, title_folded, description, done, created_at,"

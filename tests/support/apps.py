@@ -1,0 +1,36 @@
+"""The real app, wired by the real container, on a real database, and a client for it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+
+from entrypoints.app import create_app
+from entrypoints.container import Container
+from entrypoints.settings import Settings
+
+
+def app_over(url: str) -> FastAPI:
+    """The real app, wired by the real container, on the database at `url`."""
+    container = Container()
+    container.settings.override(
+        Settings(
+            database_url=url,
+            cursor_secret="integration-cursor-secret-0123456789",
+            db_pool_size=20,
+            _env_file=None,  # type: ignore[call-arg]
+        )
+    )
+    return create_app(container)
+
+
+@asynccontextmanager
+async def client_of(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
