@@ -8,7 +8,6 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
@@ -77,12 +76,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 async def _purge_idempotency_keys(container: Container) -> None:
     """Delete expired idempotency keys now and then, for as long as the app runs."""
     interval = container.settings().idempotency_purge_seconds
-    make_uow = container.unit_of_work.provider
+    make_uow, clock = container.unit_of_work, container.clock()
     while True:
         await asyncio.sleep(interval)
         try:
             async with make_uow() as uow:
-                purged = await uow.idempotency.purge_expired(datetime.now(UTC))
+                purged = await uow.idempotency.purge_expired(clock.now())
                 await uow.commit()
             if purged:
                 log.info("purged %d expired idempotency keys", purged)

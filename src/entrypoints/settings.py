@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     idempotency_lease_seconds: int = Field(
         30, ge=1, description="How long a request in flight holds its Idempotency-Key."
     )
-    idempotency_purge_seconds: int = Field(
-        600, ge=1, description="How often expired idempotency keys are deleted."
+    idempotency_purge_seconds: float = Field(
+        600, gt=0, description="How often expired idempotency keys are deleted."
     )
     log_level: str = Field("INFO", description="Python logging level.")
