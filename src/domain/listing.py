@@ -13,6 +13,8 @@ DEFAULT_LIMIT: Final = 20
 MAX_LIMIT: Final = 100
 MAX_ID: Final = 2**63 - 1
 """Ids are 64-bit signed integers; anything larger cannot name a resource."""
+MAX_OFFSET: Final = 2**63 - 1
+"""Databases take OFFSET as a 64-bit signed integer; anything larger cannot be sent to them."""
 
 SortValue: TypeAlias = int | str | datetime
 
@@ -60,4 +62,6 @@ def check_limit(limit: int) -> int:
 def check_offset(offset: int) -> int:
     if offset < 0:
         raise InvalidValue("must be 0 or more")
+    if offset > MAX_OFFSET:
+        raise InvalidValue(f"must be at most {MAX_OFFSET}")
     return offset

@@ -56,6 +56,24 @@ class NoteChanges:
     title: str | Unset = UNSET
     body: str | Unset = UNSET
 
+    def checked(self) -> NoteChanges:
+        """These changes with each given value checked and normalised.
+
+        Whether a change is valid does not depend on the note it is applied to,
+        so an invalid one is reported before anything about the note's state
+        (gone, or at another version than expected). Raises `InvalidInput`
+        naming every invalid field.
+        """
+        check = Validation()
+        title = self.title
+        if title is not UNSET:
+            title = check.check("title", normalize_title, title)
+        body = self.body
+        if body is not UNSET:
+            body = check.check("body", _body, body)
+        check.raise_if_invalid()
+        return NoteChanges(title=title, body=body)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Note:
@@ -68,14 +86,9 @@ class Note:
 
     def changed(self, changes: NoteChanges, now: datetime) -> Note:
         """This note with `changes` applied, or this very note if nothing changes."""
-        check = Validation()
-        title = self.title
-        if changes.title is not UNSET:
-            title = check.check("title", normalize_title, changes.title)
-        body = self.body
-        if changes.body is not UNSET:
-            body = check.check("body", _body, changes.body)
-        check.raise_if_invalid()
+        valid = changes.checked()
+        title = self.title if valid.title is UNSET else valid.title
+        body = self.body if valid.body is UNSET else valid.body
 
         if (title, body) == (self.title, self.body):
             return self

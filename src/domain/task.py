@@ -74,6 +74,27 @@ class TaskChanges:
     done: bool | Unset = UNSET
     tags: Sequence[str] | Unset = UNSET
 
+    def checked(self) -> TaskChanges:
+        """These changes with each given value checked and normalised.
+
+        Whether a change is valid does not depend on the task it is applied to,
+        so an invalid one is reported before anything about the task's state
+        (gone, or at another version than expected). Raises `InvalidInput`
+        naming every invalid field.
+        """
+        check = Validation()
+        title = self.title
+        if title is not UNSET:
+            title = check.check("title", normalize_title, title)
+        description = self.description
+        if description is not UNSET:
+            description = check.check("description", _description, description)
+        tags = self.tags
+        if tags is not UNSET:
+            tags = check.check("tags", normalize_tags, tags)
+        check.raise_if_invalid()
+        return TaskChanges(title=title, description=description, done=self.done, tags=tags)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Task:
@@ -92,18 +113,11 @@ class Task:
         A change bumps `version` and moves `updated_at` forward; a request whose
         values equal the current ones (after normalisation) is not a change.
         """
-        check = Validation()
-        title = self.title
-        if changes.title is not UNSET:
-            title = check.check("title", normalize_title, changes.title)
-        description = self.description
-        if changes.description is not UNSET:
-            description = check.check("description", _description, changes.description)
-        tags = self.tags
-        if changes.tags is not UNSET:
-            tags = check.check("tags", normalize_tags, changes.tags)
-        done = self.done if changes.done is UNSET else changes.done
-        check.raise_if_invalid()
+        valid = changes.checked()
+        title = self.title if valid.title is UNSET else valid.title
+        description = self.description if valid.description is UNSET else valid.description
+        done = self.done if valid.done is UNSET else valid.done
+        tags = self.tags if valid.tags is UNSET else tuple(valid.tags)
 
         if (title, description, done, tags) == (
             self.title,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from email.message import Message
-from typing import Annotated, Literal, TypeAlias
+from typing import Annotated, Final, Literal, TypeAlias
 
 from fastapi import Depends, Header, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 from starlette.exceptions import HTTPException
 
 from application.cursors import MAX_CURSOR_LENGTH
@@ -15,7 +16,7 @@ from application.idempotency import IdempotencyRequest
 from application.listing import ListRequest
 from application.notes import NoteService
 from application.tasks import TaskService
-from domain.listing import DEFAULT_LIMIT, MAX_LIMIT
+from domain.listing import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 
 
 async def _task_service(request: Request) -> TaskService:
@@ -81,6 +82,22 @@ def idempotency(key: str | None, payload: BaseModel) -> IdempotencyRequest | Non
     return IdempotencyRequest(key, hashlib.sha256(body.encode()).hexdigest())
 
 
+_INTEGER_TEXT: Final = re.compile(r"-?[0-9]+")
+
+
+def _integer_text(value: object) -> object:
+    """An integer in a URL is written in digits. Left to itself, pydantic also reads
+    "1.0", " 1 ", "+1" and "1_000" as integers, which the published schema does not allow."""
+    if isinstance(value, str) and not _INTEGER_TEXT.fullmatch(value):
+        raise ValueError("must be an integer, written in digits")
+    return value
+
+
+INTEGER_TEXT: Final = BeforeValidator(_integer_text)
+"""Goes after `Query(...)` in `Annotated`: before it, FastAPI would no longer apply the bounds."""
+Id: TypeAlias = Annotated[int, INTEGER_TEXT]
+"""The id of a resource, in its path."""
+
 Sort: TypeAlias = Literal[
     "id", "-id", "created_at", "-created_at", "updated_at", "-updated_at", "title", "-title"
 ]
@@ -93,9 +110,13 @@ def flag(value: Flag | None) -> bool | None:
 
 
 def list_request(
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_LIMIT, description="Page size."), INTEGER_TEXT
+    ] = DEFAULT_LIMIT,
     offset: Annotated[
-        int | None, Query(ge=0, description="Rows to skip (offset mode); not with `cursor`.")
+        int | None,
+        Query(ge=0, le=MAX_OFFSET, description="Rows to skip (offset mode); not with `cursor`."),
+        INTEGER_TEXT,
     ] = None,
     cursor: Annotated[
         str | None,

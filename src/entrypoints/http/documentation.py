@@ -41,6 +41,26 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def etag_links(item_path: str, id_name: str) -> dict[str, Any]:
+    """OpenAPI links from a response carrying a resource and its `ETag` to the
+    conditional requests on that resource: the next steps of a careful client."""
+    pointer = "#/paths/" + item_path.replace("~", "~0").replace("/", "~1")
+    ids = {f"path.{id_name}": "$response.body#/id"}
+
+    def link(method: str, header: str, description: str) -> dict[str, Any]:
+        return {
+            "operationRef": f"{pointer}/{method}",
+            "parameters": {**ids, f"header.{header}": "$response.header.ETag"},
+            "description": description,
+        }
+
+    return {
+        "GetIfChanged": link("get", "If-None-Match", "Read it again; 304 while it is unchanged."),
+        "UpdateIfUnchanged": link("patch", "If-Match", "Change it, unless changed since."),
+        "DeleteIfUnchanged": link("delete", "If-Match", "Delete it, unless changed since."),
+    }
+
+
 def only_problem_json(schema: dict[str, Any]) -> dict[str, Any]:
     """Error responses are problem+json only; FastAPI also lists them as application/json."""
     for path in schema.get("paths", {}).values():

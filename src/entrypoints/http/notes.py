@@ -10,6 +10,7 @@ from domain.note import Note, NoteChanges
 from entrypoints.http import conditional
 from entrypoints.http.conditional import etag
 from entrypoints.http.dependencies import (
+    Id,
     IdempotencyKey,
     IfMatch,
     IfNoneMatch,
@@ -18,15 +19,20 @@ from entrypoints.http.dependencies import (
     idempotency,
     require_json,
 )
-from entrypoints.http.documentation import WITH_BODY, problems
+from entrypoints.http.documentation import WITH_BODY, etag_links, problems
 from entrypoints.http.paging import add_next_link
 from entrypoints.http.schemas import NoteCreate, NoteOut, NotePage, NotePatch, SearchTerm, given
 
 router = APIRouter(prefix="/notes", tags=["notes"])
 
 _ETAG = {
-    "ETag": {"description": "The note's version as a strong ETag.", "schema": {"type": "string"}}
+    "ETag": {
+        "description": "The note's version as a strong ETag.",
+        "required": True,
+        "schema": {"type": "string"},
+    }
 }
+_LINKS = etag_links("/notes/{note_id}", "note_id")
 
 
 def note_out(note: Note) -> NoteOut:
@@ -46,7 +52,10 @@ def note_out(note: Note) -> NoteOut:
     summary="Create a note",
     dependencies=[Depends(require_json)],
     responses={
-        201: {"headers": {"Location": {"schema": {"type": "string"}}, **_ETAG}},
+        201: {
+            "headers": {"Location": {"required": True, "schema": {"type": "string"}}, **_ETAG},
+            "links": _LINKS,
+        },
         **problems(409, *WITH_BODY),
     },
 )
@@ -99,13 +108,13 @@ async def list_notes(
     summary="Get a note",
     response_model=NoteOut,
     responses={
-        200: {"headers": _ETAG},
+        200: {"headers": _ETAG, "links": _LINKS},
         304: {"description": "Not modified: `If-None-Match` matched.", "headers": _ETAG},
         **problems(404, 422),
     },
 )
 async def get_note(
-    note_id: int, notes: Notes, response: Response, if_none_match: IfNoneMatch = None
+    note_id: Id, notes: Notes, response: Response, if_none_match: IfNoneMatch = None
 ) -> Any:
     note = await notes.get(note_id)
     tag = etag(note.version)
@@ -119,10 +128,10 @@ async def get_note(
     "/{note_id}",
     summary="Change some fields of a note",
     dependencies=[Depends(require_json)],
-    responses={200: {"headers": _ETAG}, **problems(404, 409, 412, *WITH_BODY)},
+    responses={200: {"headers": _ETAG, "links": _LINKS}, **problems(404, 409, 412, *WITH_BODY)},
 )
 async def update_note(
-    note_id: int, payload: NotePatch, notes: Notes, response: Response, if_match: IfMatch = None
+    note_id: Id, payload: NotePatch, notes: Notes, response: Response, if_match: IfMatch = None
 ) -> NoteOut:
     changes = NoteChanges(title=given(payload.title), body=given(payload.body))
     note = await notes.update(note_id, changes, conditional.if_match(if_match))
@@ -137,5 +146,5 @@ async def update_note(
     summary="Delete a note",
     responses=problems(404, 409, 412, 422),
 )
-async def delete_note(note_id: int, notes: Notes, if_match: IfMatch = None) -> None:
+async def delete_note(note_id: Id, notes: Notes, if_match: IfMatch = None) -> None:
     await notes.delete(note_id, conditional.if_match(if_match))

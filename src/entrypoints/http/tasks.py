@@ -11,6 +11,7 @@ from entrypoints.http import conditional
 from entrypoints.http.conditional import etag
 from entrypoints.http.dependencies import (
     Flag,
+    Id,
     IdempotencyKey,
     IfMatch,
     IfNoneMatch,
@@ -20,7 +21,7 @@ from entrypoints.http.dependencies import (
     idempotency,
     require_json,
 )
-from entrypoints.http.documentation import WITH_BODY, problems
+from entrypoints.http.documentation import WITH_BODY, etag_links, problems
 from entrypoints.http.paging import add_next_link
 from entrypoints.http.schemas import (
     SearchTerm,
@@ -35,8 +36,13 @@ from entrypoints.http.schemas import (
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
 _ETAG = {
-    "ETag": {"description": "The task's version as a strong ETag.", "schema": {"type": "string"}}
+    "ETag": {
+        "description": "The task's version as a strong ETag.",
+        "required": True,
+        "schema": {"type": "string"},
+    }
 }
+_LINKS = etag_links("/tasks/{task_id}", "task_id")
 
 
 def task_out(task: Task) -> TaskOut:
@@ -58,7 +64,10 @@ def task_out(task: Task) -> TaskOut:
     summary="Create a task",
     dependencies=[Depends(require_json)],
     responses={
-        201: {"headers": {"Location": {"schema": {"type": "string"}}, **_ETAG}},
+        201: {
+            "headers": {"Location": {"required": True, "schema": {"type": "string"}}, **_ETAG},
+            "links": _LINKS,
+        },
         **problems(409, *WITH_BODY),
     },
 )
@@ -120,13 +129,13 @@ async def list_tasks(
     summary="Get a task",
     response_model=TaskOut,
     responses={
-        200: {"headers": _ETAG},
+        200: {"headers": _ETAG, "links": _LINKS},
         304: {"description": "Not modified: `If-None-Match` matched.", "headers": _ETAG},
         **problems(404, 422),
     },
 )
 async def get_task(
-    task_id: int, tasks: Tasks, response: Response, if_none_match: IfNoneMatch = None
+    task_id: Id, tasks: Tasks, response: Response, if_none_match: IfNoneMatch = None
 ) -> Any:
     task = await tasks.get(task_id)
     tag = etag(task.version)
@@ -140,10 +149,10 @@ async def get_task(
     "/{task_id}",
     summary="Change some fields of a task",
     dependencies=[Depends(require_json)],
-    responses={200: {"headers": _ETAG}, **problems(404, 409, 412, *WITH_BODY)},
+    responses={200: {"headers": _ETAG, "links": _LINKS}, **problems(404, 409, 412, *WITH_BODY)},
 )
 async def update_task(
-    task_id: int, payload: TaskPatch, tasks: Tasks, response: Response, if_match: IfMatch = None
+    task_id: Id, payload: TaskPatch, tasks: Tasks, response: Response, if_match: IfMatch = None
 ) -> TaskOut:
     changes = TaskChanges(
         title=given(payload.title),
@@ -163,5 +172,5 @@ async def update_task(
     summary="Delete a task",
     responses=problems(404, 409, 412, 422),
 )
-async def delete_task(task_id: int, tasks: Tasks, if_match: IfMatch = None) -> None:
+async def delete_task(task_id: Id, tasks: Tasks, if_match: IfMatch = None) -> None:
     await tasks.delete(task_id, conditional.if_match(if_match))
