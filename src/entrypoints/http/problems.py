@@ -117,15 +117,26 @@ async def _request_validation(request: Request, error: Exception) -> Response:
         return problem(
             request.scope, 400, "The request body is not valid JSON", kind="malformed-json"
         )
-    errors = [FieldError(_field_name(issue["loc"]), issue["msg"]) for issue in issues]
+    errors = [FieldError(_field_name(issue["loc"]), _message(issue)) for issue in issues]
     return _invalid(request.scope, errors)
+
+
+def _message(issue: Any) -> str:
+    # A domain rule's own message, without pydantic's "Value error, " in front.
+    if issue["type"] == "value_error" and "error" in issue.get("ctx", {}):
+        return str(issue["ctx"]["error"])
+    return str(issue["msg"])
 
 
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     status = error.status_code
     headers = dict(error.headers or {})
-    if status == 404:
+    kind = None
+    if status == 400:
+        # FastAPI's own 400: a body it could not decode (not UTF-8, say).
+        kind, detail = "malformed-json", "The request body is not valid JSON"
+    elif status == 404:
         detail = f"No resource at {request.url.path}"
     elif status == 405:
         allowed = allowed_methods(request.app, request.scope)
@@ -133,7 +144,7 @@ async def _http_error(request: Request, error: Exception) -> Response:
         detail = f"{request.method} is not supported here; use {', '.join(allowed)}"
     else:
         detail = str(error.detail)
-    return problem(request.scope, status, detail, headers=headers)
+    return problem(request.scope, status, detail, kind=kind, headers=headers)
 
 
 _METHODS: Final = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")

@@ -1,22 +1,32 @@
 """Request and response bodies of tasks and notes.
 
-Request models are strict and forbid unknown fields (no mass assignment). They
-check types and bounds; the rules that need normalising first (trimming, tag
-case) are the domain's, and the JSON Schema states them as patterns so that the
-published schema accepts exactly what the API accepts.
+Request models are strict and forbid unknown fields (no mass assignment). Each
+field also runs the domain's own rule for it, so that one 422 names every invalid
+field (type errors and rule breaks alike); the use cases apply the same rules
+again, as the source of truth. The JSON Schema states the rules that need
+normalising first (trimming, tag case) as patterns, so that the published schema
+accepts exactly what the API accepts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, TypeVar
 
-from pydantic import MISSING, BaseModel, ConfigDict, Field
+from pydantic import MISSING, AfterValidator, BaseModel, ConfigDict, Field
 
+from domain.errors import InvalidValue
 from domain.note import BODY_MAX_LENGTH
-from domain.tags import MAX_TAGS, TAG_MAX_LENGTH
+from domain.tags import MAX_TAGS, TAG_MAX_LENGTH, normalize_tags
 from domain.task import DESCRIPTION_MAX_LENGTH
-from domain.text import SEARCH_MAX_LENGTH, TITLE_MAX_LENGTH, WHITESPACE
+from domain.text import (
+    SEARCH_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    WHITESPACE,
+    check_storable,
+    normalize_title,
+)
 from domain.unset import UNSET
 
 # Escaped code points read the same in Python's and ECMAScript's regular expressions.
@@ -30,8 +40,25 @@ TITLE_PATTERN: Final = (
 TAG_INPUT_PATTERN: Final = f"^[{_SPACE}]*[A-Za-z0-9_-]{{1,{TAG_MAX_LENGTH}}}[{_SPACE}]*$"
 
 
+T = TypeVar("T")
+
+
 def _schema(**extra: Any) -> dict[str, Any]:
     return extra
+
+
+def _rule(rule: Callable[[T], object]) -> AfterValidator:
+    """Check a value with a domain rule, leaving it as sent (the use case normalises it)."""
+
+    def check(value: T) -> T:
+        if value is not None:
+            try:
+                rule(value)
+            except InvalidValue as error:
+                raise ValueError(str(error)) from None
+        return value
+
+    return AfterValidator(check)
 
 
 def given(value: Any) -> Any:
@@ -45,18 +72,25 @@ Title = Annotated[
         description="1..200 characters after trimming white space; not blank.",
         json_schema_extra=_schema(pattern=TITLE_PATTERN),
     ),
+    _rule(normalize_title),
 ]
 Description = Annotated[
     str | None,
     Field(max_length=DESCRIPTION_MAX_LENGTH, json_schema_extra=_schema(pattern=NO_NUL)),
+    _rule(check_storable),
 ]
-Body = Annotated[str, Field(max_length=BODY_MAX_LENGTH, json_schema_extra=_schema(pattern=NO_NUL))]
+Body = Annotated[
+    str,
+    Field(max_length=BODY_MAX_LENGTH, json_schema_extra=_schema(pattern=NO_NUL)),
+    _rule(check_storable),
+]
 TagInput = Annotated[
     str,
     Field(
         description="Trimmed and lower-cased: 1..50 of a-z, 0-9, '-' and '_'.",
         json_schema_extra=_schema(pattern=TAG_INPUT_PATTERN),
     ),
+    _rule(lambda tag: normalize_tags([tag])),
 ]
 TagList = Annotated[
     list[TagInput],
@@ -67,6 +101,7 @@ TagList = Annotated[
 SearchTerm = Annotated[
     str,
     Field(min_length=1, max_length=SEARCH_MAX_LENGTH, json_schema_extra=_schema(pattern=NO_NUL)),
+    _rule(check_storable),
 ]
 
 _INPUT = ConfigDict(extra="forbid", strict=True)

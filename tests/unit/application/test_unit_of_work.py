@@ -224,7 +224,8 @@ async def test_a_failed_update_does_not_commit(service: TaskService, recorded: R
         await service.update(task.id, TaskChanges(title=""))
     with pytest.raises(NotFound):
         await service.update(task.id + 1, TaskChanges(done=True))
-    assert recorded.commits() == [False, False, False]
+    # The invalid change is refused before any unit of work is opened.
+    assert recorded.commits() == [False, False]
 
 
 @pytest.mark.parametrize("precondition", [None, Precondition(frozenset({1}))])
