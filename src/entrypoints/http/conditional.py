@@ -11,6 +11,9 @@ from application.preconditions import ANY_VERSION, Precondition
 _ENTITY_TAG: Final = re.compile(r'\s*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|$)')
 
 
+_VERSION: Final = re.compile(r"[1-9][0-9]{0,18}")
+
+
 def etag(version: int) -> str:
     """The strong ETag of a resource at `version`."""
     return f'"{version}"'
@@ -36,11 +39,20 @@ def if_match(header: str | None) -> Precondition | None:
     if header.strip() == "*":
         return ANY_VERSION
     versions = frozenset(
-        int(tag)
+        version
         for weak, tag in _entity_tags(header)
-        if not weak and tag.isascii() and tag.isdigit()
+        if not weak and (version := _version(tag)) is not None
     )
     return Precondition(versions)
+
+
+def _version(tag: str) -> int | None:
+    """The version an opaque tag of ours stands for: exactly the digits `etag()` writes.
+
+    ETags compare character by character, so "01" is not "1"; and a tag too long
+    to be a version is no version at all (not a reason to parse 5,000 digits).
+    """
+    return int(tag) if _VERSION.fullmatch(tag) else None
 
 
 def none_match(header: str | None, version: int) -> bool:
