@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any, Final
 
@@ -41,7 +42,7 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-def etag_links(item_path: str, id_name: str) -> dict[str, Any]:
+def _etag_links(item_path: str, id_name: str) -> dict[str, Any]:
     """OpenAPI links from a response carrying a resource and its `ETag` to the
     conditional requests on that resource: the next steps of a careful client."""
     pointer = "#/paths/" + item_path.replace("~", "~0").replace("/", "~1")
@@ -59,6 +60,53 @@ def etag_links(item_path: str, id_name: str) -> dict[str, Any]:
         "UpdateIfUnchanged": link("patch", "If-Match", "Change it, unless changed since."),
         "DeleteIfUnchanged": link("delete", "If-Match", "Delete it, unless changed since."),
     }
+
+
+def _header(description: str) -> dict[str, Any]:
+    return {"description": description, "required": True, "schema": {"type": "string"}}
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceResponses:
+    """The documented responses of one resource's five endpoints."""
+
+    created: dict[int | str, dict[str, Any]]
+    listed: dict[int | str, dict[str, Any]]
+    fetched: dict[int | str, dict[str, Any]]
+    changed: dict[int | str, dict[str, Any]]
+    deleted: dict[int | str, dict[str, Any]]
+
+    @classmethod
+    def of(cls, name: str, item_path: str, id_name: str) -> ResourceResponses:
+        etag = {"ETag": _header(f"The {name}'s version as a strong ETag.")}
+        links = _etag_links(item_path, id_name)
+        return cls(
+            created={
+                201: {
+                    "headers": {"Location": _header(f"The new {name}'s path."), **etag},
+                    "links": links,
+                },
+                **problems(409, *WITH_BODY),
+            },
+            listed={
+                200: {
+                    "headers": {
+                        "Link": {
+                            "description": 'rel="next": the next page, when there is one.',
+                            "schema": {"type": "string"},
+                        }
+                    }
+                },
+                **problems(422),
+            },
+            fetched={
+                200: {"headers": etag, "links": links},
+                304: {"description": "Not modified: `If-None-Match` matched.", "headers": etag},
+                **problems(404, 422),
+            },
+            changed={200: {"headers": etag, "links": links}, **problems(404, 409, 412, *WITH_BODY)},
+            deleted=problems(404, 409, 412, 422),
+        )
 
 
 def only_problem_json(schema: dict[str, Any]) -> dict[str, Any]:

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, Final, TypeVar
+from typing import Annotated, Any, Final, Generic, Self, TypeVar
 
 from pydantic import MISSING, AfterValidator, BaseModel, ConfigDict, Field
 
+from application.listing import Page
 from domain.errors import InvalidValue
 from domain.note import BODY_MAX_LENGTH
 from domain.tags import MAX_TAGS, TAG_MAX_LENGTH, normalize_tags
@@ -163,8 +164,11 @@ class NoteOut(BaseModel):
     version: int
 
 
-class TaskPage(BaseModel):
-    items: list[TaskOut]
+ItemT = TypeVar("ItemT", bound=BaseModel)
+
+
+class PageOut(BaseModel, Generic[ItemT]):
+    items: list[ItemT]
     total: int | None = Field(
         description="Matches in all; null in cursor mode unless with_total=true."
     )
@@ -172,12 +176,20 @@ class TaskPage(BaseModel):
     offset: int
     next_cursor: str | None = Field(description="Continues after this page; null on the last one.")
 
+    @classmethod
+    def of(cls, page: Page[object], items: list[ItemT]) -> Self:
+        return cls(
+            items=items,
+            total=page.total,
+            limit=page.limit,
+            offset=page.offset,
+            next_cursor=page.next_cursor,
+        )
 
-class NotePage(BaseModel):
-    items: list[NoteOut]
-    total: int | None = Field(
-        description="Matches in all; null in cursor mode unless with_total=true."
-    )
-    limit: int
-    offset: int
-    next_cursor: str | None = Field(description="Continues after this page; null on the last one.")
+
+class TaskPage(PageOut[TaskOut]):
+    pass
+
+
+class NotePage(PageOut[NoteOut]):
+    pass

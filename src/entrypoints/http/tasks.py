@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from domain.tags import MAX_TAGS
 from domain.task import Task, TaskChanges
 from entrypoints.http import conditional
-from entrypoints.http.conditional import etag
 from entrypoints.http.dependencies import (
     Flag,
     Id,
@@ -21,8 +21,9 @@ from entrypoints.http.dependencies import (
     idempotency,
     require_json,
 )
-from entrypoints.http.documentation import WITH_BODY, etag_links, problems
+from entrypoints.http.documentation import ResourceResponses
 from entrypoints.http.paging import add_next_link
+from entrypoints.http.representation import not_modified, send_created, send_current
 from entrypoints.http.schemas import (
     SearchTerm,
     TagInput,
@@ -34,15 +35,8 @@ from entrypoints.http.schemas import (
 )
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
-
-_ETAG = {
-    "ETag": {
-        "description": "The task's version as a strong ETag.",
-        "required": True,
-        "schema": {"type": "string"},
-    }
-}
-_LINKS = etag_links("/tasks/{task_id}", "task_id")
+responses = ResourceResponses.of("task", "/tasks/{task_id}", "task_id")
+_JSON_BODY = [Depends(require_json)]
 
 
 def task_out(task: Task) -> TaskOut:
@@ -62,16 +56,10 @@ def task_out(task: Task) -> TaskOut:
     "",
     status_code=201,
     summary="Create a task",
-    dependencies=[Depends(require_json)],
-    responses={
-        201: {
-            "headers": {"Location": {"required": True, "schema": {"type": "string"}}, **_ETAG},
-            "links": _LINKS,
-        },
-        **problems(409, *WITH_BODY),
-    },
+    dependencies=_JSON_BODY,
+    responses=responses.created,
 )
-@router.post("/", status_code=201, include_in_schema=False, dependencies=[Depends(require_json)])
+@router.post("/", status_code=201, include_in_schema=False, dependencies=_JSON_BODY)
 async def create_task(
     payload: TaskCreate, tasks: Tasks, response: Response, idempotency_key: IdempotencyKey = None
 ) -> TaskOut:
@@ -83,21 +71,11 @@ async def create_task(
         idempotency=idempotency(idempotency_key, payload),
     )
     task = created.resource
-    response.headers["Location"] = f"/tasks/{task.id}"
-    response.headers["ETag"] = etag(task.version)
-    if created.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
+    send_created(response, f"/tasks/{task.id}", task.version, replayed=created.replayed)
     return task_out(task)
 
 
-@router.get(
-    "",
-    summary="List tasks",
-    responses={
-        200: {"headers": {"Link": {"description": 'rel="next"', "schema": {"type": "string"}}}},
-        **problems(422),
-    },
-)
+@router.get("", summary="List tasks", responses=responses.listed)
 @router.get("/", include_in_schema=False)
 async def list_tasks(
     request: Request,
@@ -109,47 +87,31 @@ async def list_tasks(
     ] = None,
     done: Annotated[Flag | None, Query()] = None,
     tag: Annotated[
-        list[TagInput] | None, Query(max_length=20, description="Has every tag named.")
+        list[TagInput] | None, Query(max_length=MAX_TAGS, description="Has every tag named.")
     ] = None,
 ) -> TaskPage:
     filters = tasks.filters(q=q, done=flag(done), tags=tag or ())
     page = await tasks.list(filters, paging)
     add_next_link(request, response, page)
-    return TaskPage(
-        items=[task_out(task) for task in page.items],
-        total=page.total,
-        limit=page.limit,
-        offset=page.offset,
-        next_cursor=page.next_cursor,
-    )
+    return TaskPage.of(page, [task_out(task) for task in page.items])
 
 
-@router.get(
-    "/{task_id}",
-    summary="Get a task",
-    response_model=TaskOut,
-    responses={
-        200: {"headers": _ETAG, "links": _LINKS},
-        304: {"description": "Not modified: `If-None-Match` matched.", "headers": _ETAG},
-        **problems(404, 422),
-    },
-)
+@router.get("/{task_id}", summary="Get a task", response_model=TaskOut, responses=responses.fetched)
 async def get_task(
     task_id: Id, tasks: Tasks, response: Response, if_none_match: IfNoneMatch = None
 ) -> Any:
     task = await tasks.get(task_id)
-    tag = etag(task.version)
-    if conditional.none_match(if_none_match, task.version):
-        return Response(status_code=304, headers={"ETag": tag})
-    response.headers["ETag"] = tag
+    if unchanged := not_modified(if_none_match, task.version):
+        return unchanged
+    send_current(response, task.version)
     return task_out(task)
 
 
 @router.patch(
     "/{task_id}",
     summary="Change some fields of a task",
-    dependencies=[Depends(require_json)],
-    responses={200: {"headers": _ETAG, "links": _LINKS}, **problems(404, 409, 412, *WITH_BODY)},
+    dependencies=_JSON_BODY,
+    responses=responses.changed,
 )
 async def update_task(
     task_id: Id, payload: TaskPatch, tasks: Tasks, response: Response, if_match: IfMatch = None
@@ -161,7 +123,7 @@ async def update_task(
         tags=given(payload.tags),
     )
     task = await tasks.update(task_id, changes, conditional.if_match(if_match))
-    response.headers["ETag"] = etag(task.version)
+    send_current(response, task.version)
     return task_out(task)
 
 
@@ -170,7 +132,7 @@ async def update_task(
     status_code=204,
     response_class=Response,
     summary="Delete a task",
-    responses=problems(404, 409, 412, 422),
+    responses=responses.deleted,
 )
 async def delete_task(task_id: Id, tasks: Tasks, if_match: IfMatch = None) -> None:
     await tasks.delete(task_id, conditional.if_match(if_match))
