@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Select, or_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.listing import (
@@ -15,6 +15,7 @@ from adapters.sqlalchemy.listing import (
     window_params,
     windowed,
 )
+from adapters.sqlalchemy.rows import RowStatements, VersionedRows
 from adapters.sqlalchemy.tables import notes
 from application.filters import NoteFilters
 from application.listing import Slice, Window
@@ -27,7 +28,8 @@ _ListShape = tuple[Sort, bool, bool, bool]
 
 
 class NoteStatements:
-    """Every statement the note repository runs, built once and reused."""
+    """Every statement the note repository runs, built once and reused
+    (list statements once per shape of query)."""
 
     def __init__(self) -> None:
         self.columns = (
@@ -38,16 +40,7 @@ class NoteStatements:
             notes.c.updated_at,
             notes.c.version,
         )
-        self.get = select(*self.columns).where(notes.c.id == bindparam("note_id"))
-        # SQLite has no row locks (its writers are serialised anyway): this renders
-        # FOR UPDATE on PostgreSQL only.
-        self.get_for_update = self.get.with_for_update(of=notes)
-        self.insert = insert(notes).returning(notes.c.id)
-        self.update = update(notes).where(
-            notes.c.id == bindparam("match_id"), notes.c.version == bindparam("match_version")
-        )
-        self.delete = delete(notes).where(notes.c.id == bindparam("note_id"))
-        self.delete_version = self.delete.where(notes.c.version == bindparam("match_version"))
+        self.rows = RowStatements(notes, self.columns)
         self._lists: dict[_ListShape, Select[Any]] = {}
 
     def list(self, filters: NoteFilters, window: Window) -> Select[Any]:
@@ -87,31 +80,28 @@ def _note(row: AnyRow) -> Note:
     )
 
 
+def _values(note: Note | NewNote) -> dict[str, Any]:
+    """The columns written for a note's content; search matches the folded copies."""
+    return {
+        "title": note.title,
+        "title_folded": fold(note.title),
+        "body": note.body,
+        "body_folded": fold(note.body),
+    }
+
+
 class SqlNoteRepository(NoteRepository):
     def __init__(self, connection: AsyncConnection, statements: NoteStatements) -> None:
         self._connection = connection
         self._sql = statements
+        self._rows = VersionedRows(connection, statements.rows, _note)
 
     async def add(self, new: NewNote) -> Note:
-        result = await self._connection.execute(
-            self._sql.insert,
-            {
-                "title": new.title,
-                "title_folded": fold(new.title),
-                "body": new.body,
-                "body_folded": fold(new.body),
-                "created_at": new.created_at,
-                "updated_at": new.created_at,
-                "version": 1,
-            },
-        )
-        return new.stored_as(result.scalar_one())
+        values = {**_values(new), "created_at": new.created_at, "updated_at": new.created_at}
+        return new.stored_as(await self._rows.insert(values))
 
     async def get(self, resource_id: int, *, for_update: bool = False) -> Note | None:
-        statement = self._sql.get_for_update if for_update else self._sql.get
-        result = await self._connection.execute(statement, {"note_id": resource_id})
-        row = result.one_or_none()
-        return None if row is None else _note(row)
+        return await self._rows.get(resource_id, for_update=for_update)
 
     async def list(self, filters: NoteFilters, window: Window) -> Slice[Note]:
         params = window_params(window)
@@ -121,26 +111,12 @@ class SqlNoteRepository(NoteRepository):
         return to_slice(result.all(), window, _note)
 
     async def update(self, current: Note, updated: Note) -> bool:
-        result = await self._connection.execute(
-            self._sql.update,
-            {
-                "match_id": current.id,
-                "match_version": current.version,
-                "title": updated.title,
-                "title_folded": fold(updated.title),
-                "body": updated.body,
-                "body_folded": fold(updated.body),
-                "updated_at": updated.updated_at,
-                "version": updated.version,
-            },
-        )
-        return result.rowcount == 1
+        values = {
+            **_values(updated),
+            "updated_at": updated.updated_at,
+            "version": updated.version,
+        }
+        return await self._rows.update(current.id, current.version, values)
 
     async def delete(self, resource_id: int, *, version: int | None = None) -> bool:
-        if version is None:
-            result = await self._connection.execute(self._sql.delete, {"note_id": resource_id})
-        else:
-            result = await self._connection.execute(
-                self._sql.delete_version, {"note_id": resource_id, "match_version": version}
-            )
-        return result.rowcount == 1
+        return await self._rows.delete(resource_id, version)

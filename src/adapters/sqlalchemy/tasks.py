@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Select, bindparam, delete, func, insert, select, update
+from sqlalchemy import JSON, Select, bindparam, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.listing import (
@@ -15,6 +15,7 @@ from adapters.sqlalchemy.listing import (
     window_params,
     windowed,
 )
+from adapters.sqlalchemy.rows import RowStatements, VersionedRows
 from adapters.sqlalchemy.tables import task_tags, tasks
 from application.filters import TaskFilters
 from application.listing import Slice, Window
@@ -52,18 +53,9 @@ class TaskStatements:
             tasks.c.version,
             tags,
         )
-        self.get = select(*self.columns).where(tasks.c.id == bindparam("task_id"))
-        # SQLite has no row locks (its writers are serialised anyway): this renders
-        # FOR UPDATE on PostgreSQL only.
-        self.get_for_update = self.get.with_for_update(of=tasks)
-        self.insert = insert(tasks).returning(tasks.c.id)
+        self.rows = RowStatements(tasks, self.columns)
         self.insert_tags = insert(task_tags)
-        self.update = update(tasks).where(
-            tasks.c.id == bindparam("match_id"), tasks.c.version == bindparam("match_version")
-        )
         self.delete_tags = delete(task_tags).where(task_tags.c.task_id == bindparam("task_id"))
-        self.delete = delete(tasks).where(tasks.c.id == bindparam("task_id"))
-        self.delete_version = self.delete.where(tasks.c.version == bindparam("match_version"))
         self._lists: dict[_ListShape, Select[Any]] = {}
 
     def list(self, filters: TaskFilters, window: Window) -> Select[Any]:
@@ -130,33 +122,30 @@ def _task(row: AnyRow) -> Task:
     )
 
 
+def _values(task: Task | NewTask) -> dict[str, Any]:
+    """The columns written for a task's content; search matches the folded title."""
+    return {
+        "title": task.title,
+        "title_folded": fold(task.title),
+        "description": task.description,
+        "done": task.done,
+    }
+
+
 class SqlTaskRepository(TaskRepository):
     def __init__(self, connection: AsyncConnection, statements: TaskStatements) -> None:
         self._connection = connection
         self._sql = statements
+        self._rows = VersionedRows(connection, statements.rows, _task)
 
     async def add(self, new: NewTask) -> Task:
-        result = await self._connection.execute(
-            self._sql.insert,
-            {
-                "title": new.title,
-                "title_folded": fold(new.title),
-                "description": new.description,
-                "done": new.done,
-                "created_at": new.created_at,
-                "updated_at": new.created_at,
-                "version": 1,
-            },
-        )
-        task = new.stored_as(result.scalar_one())
+        values = {**_values(new), "created_at": new.created_at, "updated_at": new.created_at}
+        task = new.stored_as(await self._rows.insert(values))
         await self._insert_tags(task.id, task.tags)
         return task
 
     async def get(self, resource_id: int, *, for_update: bool = False) -> Task | None:
-        statement = self._sql.get_for_update if for_update else self._sql.get
-        result = await self._connection.execute(statement, {"task_id": resource_id})
-        row = result.one_or_none()
-        return None if row is None else _task(row)
+        return await self._rows.get(resource_id, for_update=for_update)
 
     async def list(self, filters: TaskFilters, window: Window) -> Slice[Task]:
         result = await self._connection.execute(
@@ -165,20 +154,12 @@ class SqlTaskRepository(TaskRepository):
         return to_slice(result.all(), window, _task)
 
     async def update(self, current: Task, updated: Task) -> bool:
-        result = await self._connection.execute(
-            self._sql.update,
-            {
-                "match_id": current.id,
-                "match_version": current.version,
-                "title": updated.title,
-                "title_folded": fold(updated.title),
-                "description": updated.description,
-                "done": updated.done,
-                "updated_at": updated.updated_at,
-                "version": updated.version,
-            },
-        )
-        if result.rowcount != 1:
+        values = {
+            **_values(updated),
+            "updated_at": updated.updated_at,
+            "version": updated.version,
+        }
+        if not await self._rows.update(current.id, current.version, values):
             return False
         if updated.tags != current.tags:
             await self._connection.execute(self._sql.delete_tags, {"task_id": current.id})
@@ -186,13 +167,8 @@ class SqlTaskRepository(TaskRepository):
         return True
 
     async def delete(self, resource_id: int, *, version: int | None = None) -> bool:
-        if version is None:
-            result = await self._connection.execute(self._sql.delete, {"task_id": resource_id})
-        else:
-            result = await self._connection.execute(
-                self._sql.delete_version, {"task_id": resource_id, "match_version": version}
-            )
-        return result.rowcount == 1
+        # The task's tags go with it (ON DELETE CASCADE).
+        return await self._rows.delete(resource_id, version)
 
     async def _insert_tags(self, task_id: int, tags: tuple[str, ...]) -> None:
         if tags:
