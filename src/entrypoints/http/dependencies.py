@@ -109,7 +109,9 @@ def flag(value: Flag | None) -> bool | None:
     return None if value is None else value == "true"
 
 
-def list_request(
+# Dependencies are `async def` even when they never await: FastAPI runs plain
+# `def` ones in its thread pool, a hop that costs more than they do.
+async def list_request(
     limit: Annotated[
         int, Query(ge=1, le=MAX_LIMIT, description="Page size."), INTEGER_TEXT
     ] = DEFAULT_LIMIT,
