@@ -35,10 +35,16 @@ class TaskStatements:
     """
 
     def __init__(self, dialect: str) -> None:
-        # A task's tags come back in the same row, as a JSON array: one round trip.
-        aggregate = func.json_agg if dialect == "postgresql" else func.json_group_array
+        # A task's tags come back in its own row, as a list: no second round trip.
+        # PostgreSQL aggregates them into an array (cheaper than JSON); SQLite,
+        # which has no arrays, into a JSON array.
+        aggregate = (
+            func.array_agg(task_tags.c.tag)
+            if dialect == "postgresql"
+            else func.json_group_array(task_tags.c.tag, type_=JSON())
+        )
         tags = (
-            select(aggregate(task_tags.c.tag, type_=JSON()))
+            select(aggregate)
             .where(task_tags.c.task_id == tasks.c.id)
             .scalar_subquery()
             .label("tags")
@@ -108,7 +114,7 @@ def _list_params(filters: TaskFilters, window: Window) -> dict[str, Any]:
 
 
 def _task(row: AnyRow) -> Task:
-    # PostgreSQL's json_agg gives NULL for a task without tags, SQLite's json_group_array [].
+    # PostgreSQL's array_agg gives NULL for a task without tags, SQLite's json_group_array [].
     tags = row.tags or ()
     return Task(
         id=row.id,

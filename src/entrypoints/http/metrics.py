@@ -15,6 +15,9 @@ class HttpMetrics:
     """The service's metrics, in a registry of their own (one per app, so tests can build many)."""
 
     def __init__(self) -> None:
+        # Each label set's counter and histogram, looked up once: `labels()`
+        # takes a lock and validates the labels on every call.
+        self._series: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "http_requests",
@@ -28,6 +31,17 @@ class HttpMetrics:
             ["method", "route", "status"],
             registry=self.registry,
         )
+
+    def observe(self, method: str, route: str, status: str, seconds: float) -> None:
+        labels = (method, route, status)
+        series = self._series.get(labels)
+        if series is None:
+            series = self._series[labels] = (
+                self.requests.labels(*labels),
+                self.latency.labels(*labels),
+            )
+        series[0].inc()
+        series[1].observe(seconds)
 
 
 class MetricsMiddleware:
@@ -54,9 +68,8 @@ class MetricsMiddleware:
             # The route template, not the path: /tasks/{task_id} is one series, not one per id.
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
-            labels = (scope["method"], template, str(status))
-            self.metrics.requests.labels(*labels).inc()
-            self.metrics.latency.labels(*labels).observe(time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            self.metrics.observe(scope["method"], template, str(status), elapsed)
 
 
 router = APIRouter(tags=["operations"])

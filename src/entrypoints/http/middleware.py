@@ -11,16 +11,23 @@ import time
 import uuid
 from typing import Final
 
-from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from entrypoints.http.problems import problem
 from entrypoints.logs import request_id
 
-_VALID_REQUEST_ID: Final = re.compile(r"[\x21-\x7e]{1,128}")
+_VALID_REQUEST_ID: Final = re.compile(rb"[\x21-\x7e]{1,128}")
 
 log = logging.getLogger("tasks_api.access")
+
+
+def raw_header(scope: Scope, name: bytes) -> bytes | None:
+    """A request header's raw value (`name` in lower case), without building a Headers object."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return value  # type: ignore[no-any-return]
+    return None
 
 
 class RequestContextMiddleware:
@@ -36,10 +43,13 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
 
-        given = Headers(scope=scope).get("x-request-id", "")
-        rid = given if _VALID_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        given = raw_header(scope, b"x-request-id")
+        if given is not None and _VALID_REQUEST_ID.fullmatch(given):
+            rid = given.decode("ascii")
+        else:
+            rid = uuid.uuid4().hex
         token = request_id.set(rid)
-        header = (b"x-request-id", rid.encode())
+        header = (b"x-request-id", rid.encode("ascii"))
         started = time.perf_counter()
         status = 500
         response_started = False
@@ -60,7 +70,7 @@ class RequestContextMiddleware:
                 response = problem(scope, 500, "An unexpected error occurred")
                 await response(scope, receive, send_with_id)
         finally:
-            if self.access_log:
+            if self.access_log and log.isEnabledFor(logging.INFO):
                 elapsed = (time.perf_counter() - started) * 1000
                 log.info("%s %s %d %.1fms", scope["method"], scope["path"], status, elapsed)
             request_id.reset(token)
@@ -87,7 +97,11 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = Headers(scope=scope).get("content-length")
+        length = raw_header(scope, b"content-length")
+        if length is None and raw_header(scope, b"transfer-encoding") is None:
+            # No body at all (a GET, say): nothing to count.
+            await self.app(scope, receive, send)
+            return
         if length is not None and length.isdigit() and int(length) > self.limit:
             error = BodyTooLarge(self.limit)
             await problem(scope, 413, str(error.detail))(scope, receive, send)
