@@ -66,6 +66,12 @@ def _header(description: str) -> dict[str, Any]:
     return {"description": description, "required": True, "schema": {"type": "string"}}
 
 
+def merge_patch(schema: str) -> dict[str, Any]:
+    """`openapi_extra` for a PATCH that also takes `application/merge-patch+json` (RFC 7396)."""
+    body = {"schema": {"$ref": f"#/components/schemas/{schema}"}}
+    return {"requestBody": {"content": {"application/merge-patch+json": body}}}
+
+
 @dataclass(frozen=True, slots=True)
 class ResourceResponses:
     """The documented responses of one resource's five endpoints."""

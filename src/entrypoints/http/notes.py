@@ -18,7 +18,7 @@ from entrypoints.http.dependencies import (
     idempotency,
     require_json,
 )
-from entrypoints.http.documentation import ResourceResponses
+from entrypoints.http.documentation import ResourceResponses, merge_patch
 from entrypoints.http.paging import add_next_link
 from entrypoints.http.representation import not_modified, send_created, send_current
 from entrypoints.http.schemas import NoteCreate, NoteOut, NotePage, NotePatch, SearchTerm, given
@@ -90,6 +90,7 @@ async def get_note(
     summary="Change some fields of a note",
     dependencies=_JSON_BODY,
     responses=responses.changed,
+    openapi_extra=merge_patch("NotePatch"),
 )
 async def update_note(
     note_id: Id, payload: NotePatch, notes: Notes, response: Response, if_match: IfMatch = None

@@ -21,7 +21,7 @@ from entrypoints.http.dependencies import (
     idempotency,
     require_json,
 )
-from entrypoints.http.documentation import ResourceResponses
+from entrypoints.http.documentation import ResourceResponses, merge_patch
 from entrypoints.http.paging import add_next_link
 from entrypoints.http.representation import not_modified, send_created, send_current
 from entrypoints.http.schemas import (
@@ -112,6 +112,7 @@ async def get_task(
     summary="Change some fields of a task",
     dependencies=_JSON_BODY,
     responses=responses.changed,
+    openapi_extra=merge_patch("TaskPatch"),
 )
 async def update_task(
     task_id: Id, payload: TaskPatch, tasks: Tasks, response: Response, if_match: IfMatch = None
