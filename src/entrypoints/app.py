@@ -37,7 +37,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.state.database = container.database()
     app.state.task_service = container.task_service()
     app.state.note_service = container.note_service()
-    app.state.metrics = metrics.HttpMetrics()
+    app.state.metrics = metrics.HttpMetrics(settings.prometheus_multiproc_dir)
 
     for router in (tasks.router, notes.router, health.router, metrics.router):
         app.include_router(router)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import logging.config
 import os
 import secrets
+import tempfile
 from collections.abc import Sequence
 
 import uvicorn
@@ -49,16 +51,22 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
         # The embedded default: bring its file up to date, so the first run just works.
         log.info("migrating %s", url.database)
         asyncio.run(migrate(settings.database_url))
+    # The workers read their settings from the environment this process leaves them.
     if settings.cursor_secret is None:
         # One key for every worker of this run, so each accepts the others' cursors.
         os.environ["CURSOR_SECRET"] = secrets.token_urlsafe(32)
-    uvicorn.run(
-        "entrypoints.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_config=logging_config(settings.log_level),
-        access_log=False,
-        proxy_headers=True,
-    )
+    with contextlib.ExitStack() as cleanup:
+        if workers > 1 and settings.prometheus_multiproc_dir is None:
+            # Workers pool their metrics in files there, so any one can report them all.
+            shared = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="tasks-api-metrics-"))
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = shared
+        uvicorn.run(
+            "entrypoints.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=logging_config(settings.log_level),
+            access_log=False,
+            proxy_headers=True,
+        )

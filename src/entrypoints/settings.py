@@ -38,3 +38,8 @@ class Settings(BaseSettings):
         600, gt=0, description="How often expired idempotency keys are deleted."
     )
     log_level: str = Field("INFO", description="Python logging level.")
+    prometheus_multiproc_dir: str | None = Field(
+        None,
+        description="Empty directory where worker processes share their metrics; "
+        "`serve --workers N` makes a temporary one when this is unset.",
+    )

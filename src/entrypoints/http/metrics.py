@@ -7,30 +7,41 @@ import time
 from fastapi import APIRouter, Request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class HttpMetrics:
-    """The service's metrics, in a registry of their own (one per app, so tests can build many)."""
+    """The service's metrics, in a registry of their own (one per app, so tests can build many).
 
-    def __init__(self) -> None:
+    With several worker processes (`multiprocess_dir`), each worker writes its
+    values to files there, and a scrape, whichever worker answers it, adds up
+    every worker's: prometheus-client's multiprocess mode.
+    """
+
+    def __init__(self, multiprocess_dir: str | None = None) -> None:
         # Each label set's counter and histogram, looked up once: `labels()`
         # takes a lock and validates the labels on every call.
         self._series: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
-        self.registry = CollectorRegistry()
+        own = CollectorRegistry()
         self.requests = Counter(
             "http_requests",
             "HTTP requests handled.",
             ["method", "route", "status"],
-            registry=self.registry,
+            registry=own,
         )
         self.latency = Histogram(
             "http_request_duration_seconds",
             "Time from receiving a request to sending its response.",
             ["method", "route", "status"],
-            registry=self.registry,
+            registry=own,
         )
+        self.registry = own
+        """What a scrape reports."""
+        if multiprocess_dir is not None:
+            self.registry = CollectorRegistry()
+            MultiProcessCollector(self.registry, path=multiprocess_dir)  # type: ignore[no-untyped-call]
 
     def observe(self, method: str, route: str, status: str, seconds: float) -> None:
         labels = (method, route, status)
