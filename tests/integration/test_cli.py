@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ async def test_migrate_goes_to_head_and_to_any_revision_either_way(sqlite_file: 
 
 
 @pytest.fixture
-def started(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+def started(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """What `serve` hands to uvicorn, instead of starting it."""
     calls: dict[str, Any] = {}
 
@@ -43,9 +44,13 @@ def started(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         calls.update(options, app=app, environment=dict(os.environ))
 
     monkeypatch.setattr(uvicorn, "run", run)
-    monkeypatch.delenv("CURSOR_SECRET", raising=False)
-    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
-    return calls
+    # serve leaves settings for its workers in the environment: undo them after.
+    saved = dict(os.environ)
+    for name in ("CURSOR_SECRET", "PROMETHEUS_MULTIPROC_DIR"):
+        os.environ.pop(name, None)
+    yield calls
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 async def test_serve_migrates_the_sqlite_file_and_starts_the_app_factory(
