@@ -142,6 +142,8 @@ async def swagger_ui(request: Request) -> HTMLResponse:
         swagger_js_url=f"{_ASSET_URL}/swagger-ui-bundle.js",
         swagger_css_url=f"{_ASSET_URL}/swagger-ui.css",
         swagger_favicon_url=f"{_ASSET_URL}/favicon-32x32.png",
+        # Swagger UI would otherwise send the schema to validator.swagger.io for a badge.
+        swagger_ui_parameters={"validatorUrl": None},
     )
 
 

@@ -318,3 +318,12 @@ async def test_the_problem_schemas_require_every_problem_field(
     assert set(schemas["Problem"]["required"]) == PROBLEM_FIELDS
     assert set(schemas["ValidationProblem"]["required"]) == PROBLEM_FIELDS | {"errors"}
     assert "HTTPValidationError" not in schemas
+
+
+async def test_the_docs_page_does_not_send_the_schema_to_an_online_validator(
+    client: httpx.AsyncClient,
+) -> None:
+    # Swagger UI's default validatorUrl is https://validator.swagger.io/validator.
+    page = (await client.get("/docs")).text
+
+    assert '"validatorUrl": null' in page
