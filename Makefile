@@ -10,7 +10,9 @@ UV_VERSION := 0.13.9
 UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 # uv must use this machine's Python: none can be downloaded here.
 export UV_PYTHON_DOWNLOADS := never
-export UV_PYTHON ?= $(shell command -v $(PYTHON))
+# The interpreter itself, not a shim in front of it (pyenv's): uv would see a
+# different Python on every call and rebuild .venv each time.
+export UV_PYTHON ?= $(shell $(PYTHON) -c "import sys; print(sys.executable)")
 
 # The PostgreSQL tests use TEST_DATABASE_URL; when it is unset and a server
 # answers on the default local port, they use that one (in a throwaway database).
