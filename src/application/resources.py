@@ -39,15 +39,9 @@ class Versioned(Listable, Protocol[C_contra]):
     def changed(self, changes: C_contra, now: datetime) -> Self: ...
 
 
-class Changes(Protocol):
-    def checked(self) -> Self:
-        """These changes, valid and normalised; `InvalidInput` names every bad field."""
-        ...
-
-
 E = TypeVar("E", bound=Versioned)  # type: ignore[type-arg]
 N = TypeVar("N")
-Ch = TypeVar("Ch", bound=Changes)
+Ch = TypeVar("Ch")
 F = TypeVar("F")
 
 # Each lost race means another writer committed in between; a handful of
@@ -111,10 +105,6 @@ class ResourceService(ABC, Generic[E, N, Ch, F]):
         is never overwritten unseen: the loser re-reads, re-checks `precondition`
         and tries again.
         """
-        # Whether a change is valid does not depend on the resource, so an
-        # invalid one is reported before anything about its state (gone, or at
-        # another version than expected).
-        changes = changes.checked()
         self._check_id(resource_id)
         for _ in range(_MAX_ATTEMPTS):
             async with self._uow() as uow:

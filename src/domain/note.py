@@ -51,28 +51,24 @@ class NewNote:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NoteChanges:
-    """A partial update: fields left `UNSET` keep their value."""
+    """A partial update: fields left `UNSET` keep their value.
+
+    Valid by construction, like `TaskChanges`: the values given are checked and
+    normalised here, once, and `InvalidInput` names every invalid field.
+    """
 
     title: str | Unset = UNSET
     body: str | Unset = UNSET
 
-    def checked(self) -> NoteChanges:
-        """These changes with each given value checked and normalised.
-
-        Whether a change is valid does not depend on the note it is applied to,
-        so an invalid one is reported before anything about the note's state
-        (gone, or at another version than expected). Raises `InvalidInput`
-        naming every invalid field.
-        """
+    def __post_init__(self) -> None:
+        # A frozen dataclass sets its normalised fields through object.__setattr__.
         check = Validation()
-        title = self.title
-        if title is not UNSET:
-            title = check.check("title", normalize_title, title)
-        body = self.body
-        if body is not UNSET:
-            body = check.check("body", _body, body)
+        if self.title is not UNSET:
+            title = check.check("title", normalize_title, self.title)
+            object.__setattr__(self, "title", title)
+        if self.body is not UNSET:
+            object.__setattr__(self, "body", check.check("body", _body, self.body))
         check.raise_if_invalid()
-        return NoteChanges(title=title, body=body)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,9 +82,8 @@ class Note:
 
     def changed(self, changes: NoteChanges, now: datetime) -> Note:
         """This note with `changes` applied, or this very note if nothing changes."""
-        valid = changes.checked()
-        title = self.title if valid.title is UNSET else valid.title
-        body = self.body if valid.body is UNSET else valid.body
+        title = self.title if changes.title is UNSET else changes.title
+        body = self.body if changes.body is UNSET else changes.body
 
         if (title, body) == (self.title, self.body):
             return self

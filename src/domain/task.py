@@ -67,33 +67,31 @@ class NewTask:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TaskChanges:
-    """A partial update: fields left `UNSET` keep their value."""
+    """A partial update: fields left `UNSET` keep their value.
+
+    Valid by construction: the values given are checked and normalised here,
+    once, and `InvalidInput` names every invalid field. Whether a change is
+    valid does not depend on the task, so an invalid one is refused before
+    anything about the task's state (gone, or at another version) is known.
+    """
 
     title: str | Unset = UNSET
     description: str | Unset | None = UNSET
     done: bool | Unset = UNSET
     tags: Sequence[str] | Unset = UNSET
 
-    def checked(self) -> TaskChanges:
-        """These changes with each given value checked and normalised.
-
-        Whether a change is valid does not depend on the task it is applied to,
-        so an invalid one is reported before anything about the task's state
-        (gone, or at another version than expected). Raises `InvalidInput`
-        naming every invalid field.
-        """
+    def __post_init__(self) -> None:
+        # A frozen dataclass sets its normalised fields through object.__setattr__.
         check = Validation()
-        title = self.title
-        if title is not UNSET:
-            title = check.check("title", normalize_title, title)
-        description = self.description
-        if description is not UNSET:
-            description = check.check("description", _description, description)
-        tags = self.tags
-        if tags is not UNSET:
-            tags = check.check("tags", normalize_tags, tags)
+        if self.title is not UNSET:
+            title = check.check("title", normalize_title, self.title)
+            object.__setattr__(self, "title", title)
+        if self.description is not UNSET:
+            description = check.check("description", _description, self.description)
+            object.__setattr__(self, "description", description)
+        if self.tags is not UNSET:
+            object.__setattr__(self, "tags", check.check("tags", normalize_tags, self.tags))
         check.raise_if_invalid()
-        return TaskChanges(title=title, description=description, done=self.done, tags=tags)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -113,11 +111,10 @@ class Task:
         A change bumps `version` and moves `updated_at` forward; a request whose
         values equal the current ones (after normalisation) is not a change.
         """
-        valid = changes.checked()
-        title = self.title if valid.title is UNSET else valid.title
-        description = self.description if valid.description is UNSET else valid.description
-        done = self.done if valid.done is UNSET else valid.done
-        tags = self.tags if valid.tags is UNSET else tuple(valid.tags)
+        title = self.title if changes.title is UNSET else changes.title
+        description = self.description if changes.description is UNSET else changes.description
+        done = self.done if changes.done is UNSET else changes.done
+        tags = self.tags if changes.tags is UNSET else tuple(changes.tags)
 
         if (title, description, done, tags) == (
             self.title,

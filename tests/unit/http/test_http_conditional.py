@@ -248,3 +248,17 @@ async def test_a_delete_whose_if_match_matches_deletes(
     assert response.status_code == 204
     assert response.content == b""
     assert_problem(await client.get(path), "not-found", instance=path)
+
+
+@pytest.mark.parametrize("path", ["/tasks", "/notes"])
+async def test_an_invalid_change_is_a_422_before_the_resource_is_looked_at(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    created = await client.post(path, json={"title": "kept"})
+    item = f"{path}/{created.json()['id']}"
+
+    stale = await client.patch(item, json={"title": "   "}, headers={"If-Match": '"9"'})
+    missing = await client.patch(f"{path}/999999", json={"title": "   "})
+
+    assert (stale.status_code, missing.status_code) == (422, 422)
+    assert (await client.get(item)).json()["title"] == "kept"
