@@ -5,6 +5,11 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from adapters.memory.accounts import (
+    MemoryAccountStore,
+    MemoryLoginAttempts,
+    MemoryRefreshTokenStore,
+)
 from adapters.memory.database import MemoryDatabase
 from adapters.memory.idempotency import MemoryIdempotencyStore
 from adapters.memory.journal import Journal
@@ -25,6 +30,9 @@ class MemoryUnitOfWork(UnitOfWork):
         self.tasks = MemoryTaskRepository(db.tasks, db.task_ids, self._journal)
         self.notes = MemoryNoteRepository(db.notes, db.note_ids, self._journal)
         self.idempotency = MemoryIdempotencyStore(db.idempotency, self._journal)
+        self.accounts = MemoryAccountStore(db.account_tables, self._journal)
+        self.refresh_tokens = MemoryRefreshTokenStore(db.account_tables, self._journal)
+        self.login_attempts = MemoryLoginAttempts(db.account_tables, self._journal)
         return self
 
     async def __aexit__(

@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import PoolProxiedConnection
 
+from adapters.sqlalchemy.accounts import AccountStatements
 from adapters.sqlalchemy.errors import unavailable_on_failure
 from adapters.sqlalchemy.idempotency import IdempotencyStatements
 from adapters.sqlalchemy.notes import NoteStatements
@@ -35,6 +36,7 @@ class SqlDatabase:
         self.tasks = TaskStatements(dialect)
         self.notes = NoteStatements()
         self.idempotency = IdempotencyStatements(dialect)
+        self.accounts = AccountStatements(dialect)
 
     async def ping(self) -> None:
         """Raise `StorageUnavailable` unless the database answers."""

@@ -7,6 +7,11 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.sqlalchemy.accounts import (
+    SqlAccountStore,
+    SqlLoginAttempts,
+    SqlRefreshTokenStore,
+)
 from adapters.sqlalchemy.database import SqlDatabase
 from adapters.sqlalchemy.errors import is_unavailable, unavailable_on_failure
 from adapters.sqlalchemy.idempotency import SqlIdempotencyStore
@@ -42,6 +47,9 @@ class SqlUnitOfWork(UnitOfWork):
         self.tasks = SqlTaskRepository(connection, db.tasks)
         self.notes = SqlNoteRepository(connection, db.notes)
         self.idempotency = SqlIdempotencyStore(connection, db.idempotency)
+        self.accounts = SqlAccountStore(connection, db.accounts)
+        self.refresh_tokens = SqlRefreshTokenStore(connection, db.accounts)
+        self.login_attempts = SqlLoginAttempts(connection, db.accounts)
         return self
 
     async def __aexit__(
