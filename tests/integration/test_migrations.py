@@ -48,7 +48,7 @@ async def tables(url: str) -> set[str]:
 
 
 async def test_the_revisions_form_one_line() -> None:
-    assert REVISIONS == ["0001", "0002", "0003"]
+    assert REVISIONS == ["0001", "0002", "0003", "0004"]
 
 
 async def test_upgrade_downgrade_and_upgrade_again_step_by_step(empty_database: str) -> None:
@@ -61,7 +61,15 @@ async def test_upgrade_downgrade_and_upgrade_again_step_by_step(empty_database: 
         assert await current_revision(empty_database) == revision
         previous = revision
 
-    assert await tables(empty_database) == {"tasks", "task_tags", "notes", "idempotency_keys"}
+    assert await tables(empty_database) == {
+        "tasks",
+        "task_tags",
+        "notes",
+        "idempotency_keys",
+        "accounts",
+        "refresh_tokens",
+        "login_failures",
+    }
 
     await migrate(empty_database, "base")
     assert await tables(empty_database) == set()

@@ -44,7 +44,15 @@ class SqlStore:
         return SqlUnitOfWork(self.database, read_only=read_only)
 
     async def reset(self) -> None:
-        tables = ("task_tags", "tasks", "notes", "idempotency_keys")
+        tables = (
+            "task_tags",
+            "tasks",
+            "notes",
+            "idempotency_keys",
+            "refresh_tokens",
+            "login_failures",
+            "accounts",
+        )
         async with self.database.engine.begin() as connection:
             if self.database.engine.dialect.name == "postgresql":
                 await connection.execute(
