@@ -12,7 +12,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from entrypoints.container import Container
-from entrypoints.http import documentation, health, metrics, notes, problems, tasks
+from entrypoints.http import (
+    accounts,
+    auth,
+    documentation,
+    health,
+    metrics,
+    notes,
+    problems,
+    tasks,
+)
 from entrypoints.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
 
 log = logging.getLogger(__name__)
@@ -37,9 +46,17 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.state.database = container.database()
     app.state.task_service = container.task_service()
     app.state.note_service = container.note_service()
+    app.state.account_service = container.account_service()
     app.state.metrics = metrics.HttpMetrics(settings.prometheus_multiproc_dir)
 
-    for router in (tasks.router, notes.router, health.router, metrics.router):
+    for router in (
+        tasks.router,
+        notes.router,
+        accounts.router,
+        auth.router,
+        health.router,
+        metrics.router,
+    ):
         app.include_router(router)
     documentation.install(app)
     problems.install(app)

@@ -8,7 +8,6 @@ import contextlib
 import logging
 import logging.config
 import os
-import secrets
 import tempfile
 from collections.abc import Sequence
 
@@ -17,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 from entrypoints.logs import logging_config
 from entrypoints.migrations import migrate
+from entrypoints.secret import MissingSecret, secret_key
 from entrypoints.settings import Settings
 
 log = logging.getLogger("tasks_api")
@@ -52,9 +52,13 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
         log.info("migrating %s", url.database)
         asyncio.run(migrate(settings.database_url))
     # The workers read their settings from the environment this process leaves them.
-    if settings.cursor_secret is None:
-        # One key for every worker of this run, so each accepts the others' cursors.
-        os.environ["CURSOR_SECRET"] = secrets.token_urlsafe(32)
+    try:
+        secret = secret_key(settings)
+    except MissingSecret as error:
+        raise SystemExit(f"tasks-api: {error}") from None
+    # One secret for every worker of this run, so each accepts the others' tokens
+    # and cursors (on memory, a secret of its own otherwise).
+    os.environ["SECRET_KEY"] = secret.decode()
     with contextlib.ExitStack() as cleanup:
         if workers > 1 and settings.prometheus_multiproc_dir is None:
             # Workers pool their metrics in files there, so any one can report them all.

@@ -6,7 +6,6 @@ else SQLAlchemy's. Tests swap any provider with `.override()`.
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
 from dependency_injector import containers, providers
@@ -15,13 +14,17 @@ from sqlalchemy.engine import make_url
 from adapters.clock import SystemClock
 from adapters.memory.database import MemoryDatabase
 from adapters.memory.unit_of_work import MemoryUnitOfWork
+from adapters.passwords import Argon2PasswordHasher
 from adapters.sqlalchemy.database import EngineOptions, open_database
 from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
+from adapters.tokens import JwtSigner
+from application.accounts import AccountService
 from application.cursors import CursorCodec
 from application.idempotency import IdempotencyPolicy
 from application.notes import NoteService
 from application.paging import Pager
 from application.tasks import TaskService
+from entrypoints.secret import ACCESS_TOKEN_LABEL, CURSOR_LABEL, derive, secret_key
 from entrypoints.settings import Settings
 
 
@@ -30,11 +33,12 @@ def backend(database_url: str) -> str:
     return "memory" if make_url(database_url).get_backend_name() == "memory" else "sql"
 
 
-def cursor_key(settings: Settings) -> bytes:
-    if settings.cursor_secret is not None:
-        return settings.cursor_secret.get_secret_value().encode()
-    # Without a configured key, cursors live as long as this process.
-    return secrets.token_bytes(32)
+def cursor_key(secret: bytes) -> bytes:
+    return derive(secret, CURSOR_LABEL)
+
+
+def access_token_key(secret: bytes) -> bytes:
+    return derive(secret, ACCESS_TOKEN_LABEL)
 
 
 def engine_options(settings: Settings) -> EngineOptions:
@@ -74,9 +78,13 @@ class Container(containers.DeclarativeContainer):
         sql=providers.Factory(SqlUnitOfWork, database),
     )
 
+    # Never logged, never in a representation: only the derived keys leave here.
+    secret = providers.Singleton(secret_key, settings)
     pager = providers.Singleton(
-        Pager, providers.Singleton(CursorCodec, providers.Callable(cursor_key, settings))
+        Pager, providers.Singleton(CursorCodec, providers.Callable(cursor_key, secret))
     )
+    password_hasher = providers.Singleton(Argon2PasswordHasher)
+    token_signer = providers.Singleton(JwtSigner, providers.Callable(access_token_key, secret))
     idempotency = providers.Singleton(idempotency_policy, settings)
 
     task_service = providers.Factory(
@@ -92,4 +100,11 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         pager=pager,
         idempotency=idempotency,
+    )
+    account_service = providers.Factory(
+        AccountService,
+        uow=unit_of_work.provider,
+        clock=clock,
+        hasher=password_hasher,
+        signer=token_signer,
     )

@@ -26,7 +26,7 @@ def sqlite_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 async def test_migrate_goes_to_head_and_to_any_revision_either_way(sqlite_file: str) -> None:
     # The CLI runs its own event loop, so here it runs in a thread.
     await asyncio.to_thread(cli.main, ["migrate"])
-    assert await current_revision(sqlite_file) == "0003"
+    assert await current_revision(sqlite_file) == "0004"
 
     await asyncio.to_thread(cli.main, ["migrate", "--revision", "0001"])
     assert await current_revision(sqlite_file) == "0001"
@@ -46,7 +46,7 @@ def started(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     monkeypatch.setattr(uvicorn, "run", run)
     # serve leaves settings for its workers in the environment: undo them after.
     saved = dict(os.environ)
-    for name in ("CURSOR_SECRET", "PROMETHEUS_MULTIPROC_DIR"):
+    for name in ("SECRET_KEY", "PROMETHEUS_MULTIPROC_DIR"):
         os.environ.pop(name, None)
     yield calls
     os.environ.clear()
@@ -61,10 +61,10 @@ async def test_serve_migrates_the_sqlite_file_and_starts_the_app_factory(
         ["serve", "--host", "0.0.0.0", "--port", "9999", "--workers", "1"],  # noqa: S104
     )
 
-    assert await current_revision(sqlite_file) == "0003"
+    assert await current_revision(sqlite_file) == "0004"
     assert (started["app"], started["factory"]) == ("entrypoints.app:create_app", True)
     assert (started["host"], started["port"], started["workers"]) == ("0.0.0.0", 9999, 1)  # noqa: S104
-    assert len(started["environment"]["CURSOR_SECRET"]) >= 32
+    assert len(started["environment"]["SECRET_KEY"]) >= 32
     assert "PROMETHEUS_MULTIPROC_DIR" not in started["environment"]
 
 

@@ -75,7 +75,7 @@ async def client_over(url: str) -> AsyncIterator[httpx.AsyncClient]:
             database_url=url,
             db_connect_timeout=TIMEOUT,
             db_statement_timeout=TIMEOUT,
-            cursor_secret="x" * 32,
+            secret_key="x" * 32,
             _env_file=None,
         )
     )

@@ -109,7 +109,7 @@ def _has_header(case: Case, name: str) -> bool:
 def build_app(database_url: str) -> FastAPI:
     container = Container()
     container.settings.override(
-        Settings(database_url=database_url, cursor_secret="x" * 32, _env_file=None)  # type: ignore[call-arg]
+        Settings(database_url=database_url, secret_key="x" * 32, _env_file=None)  # type: ignore[call-arg]
     )
     return create_app(container)
 

@@ -20,7 +20,7 @@ def app_over(url: str) -> FastAPI:
     container.settings.override(
         Settings(
             database_url=url,
-            cursor_secret="integration-cursor-secret-0123456789",
+            secret_key="integration-secret-key-0123456789abcdef",
             db_pool_size=20,
             _env_file=None,  # type: ignore[call-arg]
         )

@@ -17,6 +17,7 @@ from application.tasks import TaskService
 from entrypoints.app import create_app
 from entrypoints.container import Container
 from entrypoints.settings import Settings
+from support.accounts import FastHasher
 from support.clock import SteppingClock
 
 
@@ -49,7 +50,7 @@ def notes(uow, clock: SteppingClock, pager: Pager) -> NoteService:  # type: igno
 def settings() -> Settings:
     return Settings(
         database_url="memory://",
-        cursor_secret="unit-test-cursor-secret-0123456789",
+        secret_key="unit-test-secret-key-0123456789abcdef",
         _env_file=None,  # type: ignore[call-arg]
     )
 
@@ -60,6 +61,7 @@ def container(settings: Settings, clock: SteppingClock) -> Container:
     container = Container()
     container.settings.override(settings)
     container.clock.override(clock)
+    container.password_hasher.override(FastHasher())
     return container
 
 

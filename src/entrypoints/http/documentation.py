@@ -15,11 +15,14 @@ from entrypoints.http.problems import PROBLEM_JSON, TITLES, Problem, ValidationP
 
 _WHY: Final = {
     400: "The body is not valid JSON.",
+    401: "No valid access token: `WWW-Authenticate` says why.",
     404: "No such resource.",
-    409: "An idempotency key still in flight, or a resource under heavy concurrent change.",
+    409: "An idempotency key still in flight, a resource under heavy concurrent change, "
+    "or an email that is taken.",
     412: "`If-Match` did not match the resource's current ETag; nothing was changed.",
     413: "The body is larger than 1 MiB.",
     415: "The body is not JSON.",
+    429: "Too many failed logins; retry after `Retry-After` seconds.",
     422: "Invalid input: `errors` names every invalid field.",
     500: "Unexpected error; nothing internal is revealed.",
     503: "The database is unavailable; retry after `Retry-After` seconds.",

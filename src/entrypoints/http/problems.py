@@ -17,9 +17,14 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 from application.errors import (
+    EmailTaken,
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
+    InvalidGrant,
+    InvalidToken,
     StorageUnavailable,
+    TokenProblem,
+    TooManyAttempts,
     TooMuchContention,
 )
 from application.idempotency import KEY_FIELD
@@ -31,6 +36,7 @@ RETRY_AFTER_SECONDS: Final = 5
 
 TITLES: Final = {
     400: "Bad Request",
+    401: "Unauthorized",
     404: "Not Found",
     405: "Method Not Allowed",
     409: "Conflict",
@@ -38,11 +44,19 @@ TITLES: Final = {
     413: "Content Too Large",
     415: "Unsupported Media Type",
     422: "Unprocessable Content",
+    429: "Too Many Requests",
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
 
 log = logging.getLogger(__name__)
+
+REALM: Final = 'Bearer realm="tasks-api"'
+"""The challenge of a 401 (RFC 6750)."""
+
+
+class UnsupportedGrant(Exception):
+    """A grant type the token endpoint does not issue tokens for, or one missing its fields."""
 
 
 class FieldProblem(BaseModel):
@@ -75,6 +89,7 @@ def problem(
     kind: str | None = None,
     errors: Sequence[FieldError] | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, str] | None = None,
 ) -> Response:
     title = TITLES.get(status, "Error")
     body: dict[str, Any] = {
@@ -85,6 +100,8 @@ def problem(
         "instance": scope.get("path", ""),
         "request_id": request_id.get(),
     }
+    if extra is not None:
+        body.update(extra)
     if errors is not None:
         body["errors"] = [{"field": e.field, "message": e.message} for e in errors]
     return Response(
@@ -207,6 +224,63 @@ async def _unavailable(request: Request, error: Exception) -> Response:
     )
 
 
+async def _email_taken(request: Request, error: Exception) -> Response:
+    return problem(request.scope, 409, str(error), kind="email-taken")
+
+
+async def _invalid_grant(request: Request, error: Exception) -> Response:
+    # RFC 6749's error code, inside the problem: OAuth clients look for `error`.
+    return problem(
+        request.scope,
+        400,
+        str(error),
+        kind="invalid-grant",
+        extra={"error": "invalid_grant"},
+        headers=_NO_STORE,
+    )
+
+
+async def _unsupported_grant(request: Request, error: Exception) -> Response:
+    assert isinstance(error, UnsupportedGrant)
+    return problem(
+        request.scope,
+        400,
+        "grant_type must be `password` (with username and password) or `refresh_token` "
+        "(with refresh_token)",
+        kind="unsupported-grant-type",
+        extra={"error": "unsupported_grant_type"},
+        headers=_NO_STORE,
+    )
+
+
+async def _too_many_attempts(request: Request, error: Exception) -> Response:
+    assert isinstance(error, TooManyAttempts)
+    return problem(
+        request.scope,
+        429,
+        str(error),
+        kind="too-many-attempts",
+        headers={**_NO_STORE, "Retry-After": str(error.retry_after)},
+    )
+
+
+async def _invalid_token(request: Request, error: Exception) -> Response:
+    """401 (RFC 6750): the challenge names the error only when a token was given."""
+    assert isinstance(error, InvalidToken)
+    challenge = REALM
+    if error.problem is not TokenProblem.MISSING:
+        challenge += ', error="invalid_token"'
+    return problem(
+        request.scope,
+        401,
+        str(error),
+        kind="missing-token" if error.problem is TokenProblem.MISSING else "invalid-token",
+        headers={"WWW-Authenticate": challenge},
+    )
+
+
+_NO_STORE: Final = {"Cache-Control": "no-store"}
+
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 
 HANDLERS: Final[dict[type[Exception], Handler]] = {
@@ -219,6 +293,11 @@ HANDLERS: Final[dict[type[Exception], Handler]] = {
     IdempotencyKeyReused: _key_reused,
     TooMuchContention: _contention,
     StorageUnavailable: _unavailable,
+    EmailTaken: _email_taken,
+    InvalidGrant: _invalid_grant,
+    UnsupportedGrant: _unsupported_grant,
+    TooManyAttempts: _too_many_attempts,
+    InvalidToken: _invalid_token,
 }
 """Every expected error and its response. Anything else is a bug: a 500, from the middleware."""
 
