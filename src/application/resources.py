@@ -204,7 +204,7 @@ class ResourceService(ABC, Generic[E, N, Ch, F]):
         if current is None:
             raise NotFound(self.name, resource_id)
         if precondition is not None and not precondition.allows(current.version):
-            raise VersionMismatch(self.name, resource_id)
+            raise VersionMismatch(self.name, resource_id, current.version)
         return current
 
     def _check_id(self, resource_id: int) -> None:

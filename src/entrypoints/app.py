@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from entrypoints.container import Container
 from entrypoints.http import documentation, health, metrics, notes, problems, tasks
+from entrypoints.http.methods import MethodsMiddleware, Paths
 from entrypoints.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
 
 log = logging.getLogger(__name__)
@@ -43,9 +44,11 @@ def create_app(container: Container | None = None) -> FastAPI:
         app.include_router(router)
     documentation.install(app)
     problems.install(app)
+    app.state.paths = Paths(app.router.routes)
 
     # Added innermost first: the request context wraps everything, so every
     # response (errors from the other middleware included) carries the request id.
+    app.add_middleware(MethodsMiddleware)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestContextMiddleware)

@@ -20,6 +20,7 @@ from entrypoints.http.dependencies import (
     flag,
     idempotency,
     require_json,
+    require_merge_patch,
 )
 from entrypoints.http.documentation import ResourceResponses, merge_patch
 from entrypoints.http.paging import add_next_link
@@ -37,6 +38,7 @@ from entrypoints.http.schemas import (
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 responses = ResourceResponses.of("task", "/tasks/{task_id}", "task_id")
 _JSON_BODY = [Depends(require_json)]
+_MERGE_PATCH = [Depends(require_merge_patch)]
 
 
 def task_out(task: Task) -> TaskOut:
@@ -110,7 +112,7 @@ async def get_task(
 @router.patch(
     "/{task_id}",
     summary="Change some fields of a task",
-    dependencies=_JSON_BODY,
+    dependencies=_MERGE_PATCH,
     responses=responses.changed,
     openapi_extra=merge_patch("TaskPatch"),
 )

@@ -159,6 +159,8 @@ async def test_a_patch_whose_if_match_does_not_match_strongly_is_a_412_and_chang
     response = await client.patch(path, json=CHANGES[collection][1], headers={"If-Match": header})
 
     assert_problem(response, "precondition-failed", instance=path)
+    # The current ETag, so that the client can re-read and retry knowingly.
+    assert response.headers["etag"] == '"2"'
     after = await client.get(path)
     assert after.json() == resource
     assert after.headers["etag"] == '"2"'
