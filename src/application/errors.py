@@ -5,6 +5,10 @@ from __future__ import annotations
 from domain.errors import DomainError
 
 
+class InvalidIdempotencyKey(DomainError):
+    """The idempotency key a client sent breaks the rules for keys."""
+
+
 class IdempotencyKeyInUse(DomainError):
     """A request with this idempotency key is still being processed."""
 

@@ -11,10 +11,9 @@ from datetime import datetime
 from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
 
-from application.filters import NoteFilters, TaskFilters
-from application.listing import Slice, Window
-from domain.note import NewNote, Note
-from domain.task import NewTask, Task
+from application.paging import Slice, Window
+from domain.note import NewNote, Note, NoteFilters
+from domain.task import NewTask, Task, TaskFilters
 
 E = TypeVar("E")
 N_contra = TypeVar("N_contra", contravariant=True)
@@ -55,14 +54,6 @@ class Repository(Protocol, Generic[E, N_contra, F_contra]):
     @abstractmethod
     async def delete(self, resource_id: int, *, version: int | None = None) -> bool:
         """Delete the resource (only at `version`, if given); False if nothing was deleted."""
-
-
-class TaskRepository(Repository[Task, NewTask, TaskFilters], Protocol):
-    pass
-
-
-class NoteRepository(Repository[Note, NewNote, NoteFilters], Protocol):
-    pass
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,8 +111,8 @@ class UnitOfWork(Protocol):
     Leaving the context without committing rolls back.
     """
 
-    tasks: TaskRepository
-    notes: NoteRepository
+    tasks: Repository[Task, NewTask, TaskFilters]
+    notes: Repository[Note, NewNote, NoteFilters]
     idempotency: IdempotencyStore
 
     @abstractmethod

@@ -16,7 +16,7 @@ import uvicorn
 from sqlalchemy.engine import make_url
 
 from entrypoints.logs import logging_config
-from entrypoints.migrations import migrate
+from entrypoints.migrate import migrate
 from entrypoints.settings import Settings
 
 log = logging.getLogger("tasks_api")

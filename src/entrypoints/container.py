@@ -13,9 +13,9 @@ from dependency_injector import containers, providers
 from sqlalchemy.engine import make_url
 
 from adapters.clock import SystemClock
-from adapters.memory.database import MemoryDatabase
+from adapters.memory.store import MemoryDatabase
 from adapters.memory.unit_of_work import MemoryUnitOfWork
-from adapters.sqlalchemy.database import EngineOptions, open_database
+from adapters.sqlalchemy.engine import EngineOptions, open_database
 from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from application.cursors import CursorCodec
 from application.idempotency import IdempotencyPolicy

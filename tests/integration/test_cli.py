@@ -12,7 +12,7 @@ import pytest
 import uvicorn
 
 from entrypoints import cli
-from entrypoints.migrations import current_revision
+from entrypoints.migrate import current_revision
 
 
 @pytest.fixture

@@ -14,10 +14,10 @@ from sqlalchemy import Connection, inspect, pool, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from adapters.sqlalchemy.database import EngineOptions, open_database
+from adapters.sqlalchemy.engine import EngineOptions, open_database
 from adapters.sqlalchemy.tables import TRIGRAM_INDEXES, metadata
 from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
-from entrypoints.migrations import MIGRATIONS, current_revision, migrate
+from entrypoints.migrate import MIGRATIONS, current_revision, migrate
 from support.postgres import throwaway_database
 
 REVISIONS = [

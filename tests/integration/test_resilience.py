@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from entrypoints.app import create_app
 from entrypoints.container import Container
-from entrypoints.migrations import migrate
+from entrypoints.migrate import migrate
 from entrypoints.settings import Settings
 from support.pg_cluster import PostgresCluster, free_port, postgres_cluster
 

@@ -44,8 +44,8 @@ from schemathesis.python import asgi
 from schemathesis.specs.openapi.utils import parameter_types, sent_text_is_valid
 from sqlalchemy import func, select
 
-from adapters.memory.database import MemoryDatabase
-from adapters.sqlalchemy.database import EngineOptions, SqlDatabase, open_database
+from adapters.memory.store import MemoryDatabase
+from adapters.sqlalchemy.engine import EngineOptions, SqlDatabase, open_database
 from adapters.sqlalchemy.tables import idempotency_keys, metadata
 from entrypoints.app import create_app
 from entrypoints.container import Container

@@ -7,9 +7,10 @@ from typing import Protocol
 
 from sqlalchemy import text
 
-from adapters.memory.database import MemoryDatabase
+from adapters.memory.store import MemoryDatabase
 from adapters.memory.unit_of_work import MemoryUnitOfWork
-from adapters.sqlalchemy.database import SqlDatabase
+from adapters.sqlalchemy.engine import SqlDatabase
+from adapters.sqlalchemy.tables import metadata
 from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from application.ports import UnitOfWork
 
@@ -44,7 +45,8 @@ class SqlStore:
         return SqlUnitOfWork(self.database, read_only=read_only)
 
     async def reset(self) -> None:
-        tables = ("task_tags", "tasks", "notes", "idempotency_keys")
+        # Children before parents, from the schema itself: a new table needs no change here.
+        tables = [table.name for table in reversed(metadata.sorted_tables)]
         async with self.database.engine.begin() as connection:
             if self.database.engine.dialect.name == "postgresql":
                 await connection.execute(

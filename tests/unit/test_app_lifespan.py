@@ -8,7 +8,7 @@ from datetime import timedelta
 import httpx
 from asgi_lifespan import LifespanManager
 
-from adapters.memory.database import MemoryDatabase
+from adapters.memory.store import MemoryDatabase
 from entrypoints.app import create_app
 from entrypoints.container import Container
 from entrypoints.settings import Settings

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from adapters.memory.database import IdempotencyRecord
 from adapters.memory.journal import Journal
+from adapters.memory.store import IdempotencyRecord
 from application.ports import AlreadyClaimed, Claimed, IdempotencyStore, NewClaim
 
 Key = tuple[str, str]

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Select, or_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sqlalchemy.listing import (
+from adapters.sqlalchemy.queries import (
     AnyRow,
     contains,
     like_pattern,
@@ -15,13 +15,12 @@ from adapters.sqlalchemy.listing import (
     window_params,
     windowed,
 )
-from adapters.sqlalchemy.rows import RowStatements, VersionedRows
 from adapters.sqlalchemy.tables import notes
-from application.filters import NoteFilters
-from application.listing import Slice, Window
-from application.ports import NoteRepository
-from domain.listing import Sort
-from domain.note import NewNote, Note
+from adapters.sqlalchemy.versioned_rows import RowStatements, VersionedRows
+from application.paging import Slice, Window
+from application.ports import Repository
+from domain.note import NewNote, Note, NoteFilters
+from domain.sorting import Sort
 from domain.text import fold
 
 _ListShape = tuple[Sort, bool, bool, bool]
@@ -90,7 +89,7 @@ def _values(note: Note | NewNote) -> dict[str, Any]:
     }
 
 
-class SqlNoteRepository(NoteRepository):
+class SqlNoteRepository(Repository[Note, NewNote, NoteFilters]):
     def __init__(self, connection: AsyncConnection, statements: NoteStatements) -> None:
         self._connection = connection
         self._sql = statements

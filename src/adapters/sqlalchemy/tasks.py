@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, Select, bindparam, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sqlalchemy.listing import (
+from adapters.sqlalchemy.queries import (
     AnyRow,
     contains,
     like_pattern,
@@ -15,13 +15,12 @@ from adapters.sqlalchemy.listing import (
     window_params,
     windowed,
 )
-from adapters.sqlalchemy.rows import RowStatements, VersionedRows
 from adapters.sqlalchemy.tables import task_tags, tasks
-from application.filters import TaskFilters
-from application.listing import Slice, Window
-from application.ports import TaskRepository
-from domain.listing import Sort
-from domain.task import NewTask, Task
+from adapters.sqlalchemy.versioned_rows import RowStatements, VersionedRows
+from application.paging import Slice, Window
+from application.ports import Repository
+from domain.sorting import Sort
+from domain.task import NewTask, Task, TaskFilters
 from domain.text import fold
 
 _ListShape = tuple[Sort, bool, bool, bool, bool, bool]
@@ -138,7 +137,7 @@ def _values(task: Task | NewTask) -> dict[str, Any]:
     }
 
 
-class SqlTaskRepository(TaskRepository):
+class SqlTaskRepository(Repository[Task, NewTask, TaskFilters]):
     def __init__(self, connection: AsyncConnection, statements: TaskStatements) -> None:
         self._connection = connection
         self._sql = statements

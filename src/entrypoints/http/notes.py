@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from domain.note import Note, NoteChanges
+from domain.note import Note, NoteChanges, NoteFilters
 from entrypoints.http import conditional
 from entrypoints.http.dependencies import (
     Id,
@@ -71,7 +71,7 @@ async def list_notes(
         SearchTerm | None, Query(description="Case-insensitive substring of the title or body.")
     ] = None,
 ) -> NotePage:
-    page = await notes.list(notes.filters(q=q), paging)
+    page = await notes.list(NoteFilters.of(q=q), paging)
     add_next_link(request, response, page)
     return NotePage.of(page, [note_out(note) for note in page.items])
 

@@ -18,10 +18,10 @@ from starlette.types import Scope
 from application.errors import (
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
+    InvalidIdempotencyKey,
     StorageUnavailable,
     TooMuchContention,
 )
-from application.idempotency import KEY_FIELD
 from domain.errors import FieldError, InvalidInput, NotFound, VersionMismatch
 from entrypoints.http.conditional import etag
 from entrypoints.http.methods import paths_of
@@ -29,6 +29,8 @@ from entrypoints.logs import request_id
 
 PROBLEM_JSON: Final = "application/problem+json"
 RETRY_AFTER_SECONDS: Final = 5
+KEY_FIELD: Final = "Idempotency-Key"
+"""How a 422 names the idempotency key: by its header."""
 
 TITLES: Final = {
     400: "Bad Request",
@@ -204,6 +206,10 @@ async def _invalid_input(request: Request, error: Exception) -> Response:
     return _invalid(request.scope, error.errors)
 
 
+async def _invalid_key(request: Request, error: Exception) -> Response:
+    return _invalid(request.scope, (FieldError(KEY_FIELD, str(error)),))
+
+
 async def _not_found(request: Request, error: Exception) -> Response:
     return problem(request.scope, 404, str(error))
 
@@ -248,6 +254,7 @@ HANDLERS: Final[dict[type[Exception], Handler]] = {
     RequestValidationError: _request_validation,
     HTTPException: _http_error,
     InvalidInput: _invalid_input,
+    InvalidIdempotencyKey: _invalid_key,
     NotFound: _not_found,
     VersionMismatch: _version_mismatch,
     IdempotencyKeyInUse: _key_in_use,

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from domain.tags import MAX_TAGS
-from domain.task import Task, TaskChanges
+from domain.task import Task, TaskChanges, TaskFilters
 from entrypoints.http import conditional
 from entrypoints.http.dependencies import (
     Flag,
@@ -92,7 +92,7 @@ async def list_tasks(
         list[TagInput] | None, Query(max_length=MAX_TAGS, description="Has every tag named.")
     ] = None,
 ) -> TaskPage:
-    filters = tasks.filters(q=q, done=flag(done), tags=tag or ())
+    filters = TaskFilters.of(q=q, done=flag(done), tags=tag or ())
     page = await tasks.list(filters, paging)
     add_next_link(request, response, page)
     return TaskPage.of(page, [task_out(task) for task in page.items])

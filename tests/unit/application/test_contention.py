@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from adapters.memory.database import MemoryDatabase
+from adapters.memory.store import MemoryDatabase
 from adapters.memory.unit_of_work import MemoryUnitOfWork
 from application.errors import TooMuchContention
 from application.idempotency import IdempotencyPolicy

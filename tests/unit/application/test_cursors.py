@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from application.cursors import MAX_CURSOR_LENGTH, CursorCodec, CursorScope
-from application.listing import Keyset
+from application.cursors import MAX_CURSOR_LENGTH, CursorCodec, CursorScope, Keyset
 from domain.errors import InvalidValue
-from domain.listing import MAX_ID, Sort, SortField, SortValue
+from domain.ids import MAX_ID
+from domain.sorting import Sort, SortField, SortValue
 from domain.text import TITLE_MAX_LENGTH
 
 SECRET = b"a secret of thirty-two bytes!!!!"

@@ -2,21 +2,22 @@
 
 import pytest
 
-from adapters.memory.database import MemoryDatabase
+from adapters.memory.store import MemoryDatabase
 from application.idempotency import IdempotencyRequest
-from application.listing import ListRequest
 from application.notes import NoteService
+from application.paging import ListRequest
 from application.preconditions import Precondition
 from application.tasks import TaskService
 from domain.errors import InvalidInput, NotFound, VersionMismatch
-from domain.note import Note, NoteChanges
+from domain.note import Note, NoteChanges, NoteFilters
+from domain.task import TaskFilters
 from support.clock import START
 
 
 async def titles(
     notes: NoteService, request: ListRequest | None = None, **filters: str
 ) -> list[str]:
-    page = await notes.list(NoteService.filters(**filters), request or ListRequest())
+    page = await notes.list(NoteFilters.of(**filters), request or ListRequest())
     return [note.title for note in page.items]
 
 
@@ -71,7 +72,7 @@ async def test_a_search_treats_wildcards_literally(notes: NoteService):
 
 def test_an_empty_search_is_rejected():
     with pytest.raises(InvalidInput) as error:
-        NoteService.filters(q="")
+        NoteFilters.of(q="")
     assert [e.field for e in error.value.errors] == ["q"]
 
 
@@ -81,7 +82,7 @@ async def test_cursor_pages_list_every_note_once(notes: NoteService):
     seen: list[str] = []
     request = ListRequest(limit=2, sort="title")
     while True:
-        page = await notes.list(NoteService.filters(), request)
+        page = await notes.list(NoteFilters.of(), request)
         seen += [note.title for note in page.items]
         if page.next_cursor is None:
             break
@@ -93,9 +94,9 @@ async def test_a_task_cursor_is_not_accepted_for_notes(notes: NoteService, tasks
     for title in "ab":
         await tasks.create(title=title)
         await notes.create(title=title)
-    task_page = await tasks.list(tasks.filters(), ListRequest(limit=1))
+    task_page = await tasks.list(TaskFilters.of(), ListRequest(limit=1))
     with pytest.raises(InvalidInput) as error:
-        await notes.list(NoteService.filters(), ListRequest(limit=1, cursor=task_page.next_cursor))
+        await notes.list(NoteFilters.of(), ListRequest(limit=1, cursor=task_page.next_cursor))
     assert [e.field for e in error.value.errors] == ["cursor"]
 
 

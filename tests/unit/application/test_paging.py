@@ -4,12 +4,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from application.filters import TaskFilters
-from application.listing import Keyset, ListRequest, Slice
-from application.paging import PagePlan, Pager
+from application.cursors import Keyset
+from application.paging import ListRequest, PagePlan, Pager, Slice
 from domain.errors import InvalidInput
-from domain.listing import Sort, SortField
-from domain.task import NewTask, Task
+from domain.sorting import Sort, SortField
+from domain.task import NewTask, Task, TaskFilters
 
 START = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
 FILTERS = TaskFilters(done=False)

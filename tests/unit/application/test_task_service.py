@@ -4,13 +4,13 @@ from datetime import timedelta
 
 import pytest
 
-from adapters.memory.database import MemoryDatabase
-from application.listing import ListRequest, Page
+from adapters.memory.store import MemoryDatabase
+from application.paging import ListRequest, Page
 from application.preconditions import ANY_VERSION, Precondition
 from application.tasks import TaskService
 from domain.errors import InvalidInput, NotFound, VersionMismatch
-from domain.listing import MAX_ID
-from domain.task import Task, TaskChanges
+from domain.ids import MAX_ID
+from domain.task import Task, TaskChanges, TaskFilters
 from support.clock import START, SteppingClock
 
 
@@ -21,7 +21,7 @@ async def create_all(tasks: TaskService, *titles: str, **fields: object) -> list
 async def titles(
     tasks: TaskService, request: ListRequest | None = None, **filters: object
 ) -> list[str]:
-    page = await tasks.list(TaskService.filters(**filters), request or ListRequest())
+    page = await tasks.list(TaskFilters.of(**filters), request or ListRequest())
     return [task.title for task in page.items]
 
 
@@ -87,7 +87,7 @@ async def test_a_list_is_newest_first_by_default(tasks: TaskService):
 
 async def test_a_list_can_be_sorted_by_title_with_ties_broken_by_id(tasks: TaskService):
     created = await create_all(tasks, "b", "a", "b", "B", "é")
-    page = await tasks.list(TaskService.filters(), ListRequest(sort="title"))
+    page = await tasks.list(TaskFilters.of(), ListRequest(sort="title"))
     assert [(t.title, t.id) for t in page.items] == [
         ("B", created[3].id),
         ("a", created[1].id),
@@ -136,46 +136,44 @@ async def test_a_task_must_carry_every_tag_named(tasks: TaskService):
 
 
 def test_list_filters_are_normalised():
-    filters = TaskService.filters(q="Ship", done=False, tags=["B", "a", "b"])
+    filters = TaskFilters.of(q="Ship", done=False, tags=["B", "a", "b"])
     assert (filters.search, filters.done, filters.tags) == ("ship", False, ("a", "b"))
 
 
 def test_every_invalid_list_filter_is_named():
     with pytest.raises(InvalidInput) as error:
-        TaskService.filters(q="", tags=["ok", "not ok"])
+        TaskFilters.of(q="", tags=["ok", "not ok"])
     assert invalid_fields(error) == ["q", "tag[1]"]
 
 
 async def test_an_offset_page_counts_every_match_and_points_to_the_next_rows(tasks: TaskService):
     await create_all(tasks, *"abcde")
-    page = await tasks.list(TaskService.filters(), ListRequest(limit=2, offset=1))
+    page = await tasks.list(TaskFilters.of(), ListRequest(limit=2, offset=1))
     assert [t.title for t in page.items] == ["d", "c"]
     assert (page.total, page.limit, page.offset, page.cursor_mode) == (5, 2, 1, False)
     assert page.next_cursor is not None
-    following = await tasks.list(
-        TaskService.filters(), ListRequest(limit=2, cursor=page.next_cursor)
-    )
+    following = await tasks.list(TaskFilters.of(), ListRequest(limit=2, cursor=page.next_cursor))
     assert [t.title for t in following.items] == ["b", "a"]
 
 
 async def test_an_offset_past_the_end_gives_an_empty_page(tasks: TaskService):
     await create_all(tasks, "a")
-    page = await tasks.list(TaskService.filters(), ListRequest(offset=5))
+    page = await tasks.list(TaskFilters.of(), ListRequest(offset=5))
     assert (list(page.items), page.total, page.next_cursor) == ([], 1, None)
 
 
 async def walk(tasks: TaskService, sort: str, limit: int, **filters: object) -> list[Page[Task]]:
-    pages = [await tasks.list(TaskService.filters(**filters), ListRequest(limit=limit, sort=sort))]
+    pages = [await tasks.list(TaskFilters.of(**filters), ListRequest(limit=limit, sort=sort))]
     while (cursor := pages[-1].next_cursor) is not None:
         request = ListRequest(limit=limit, sort=sort, cursor=cursor)
-        pages.append(await tasks.list(TaskService.filters(**filters), request))
+        pages.append(await tasks.list(TaskFilters.of(**filters), request))
     return pages
 
 
 @pytest.mark.parametrize("sort", ["id", "-id", "title", "-title", "created_at", "-updated_at"])
 async def test_cursor_pages_list_every_match_once_in_order(tasks: TaskService, sort: str):
     await create_all(tasks, "b", "a", "c", "a", "b", "d", "a")
-    everything = await tasks.list(TaskService.filters(), ListRequest(limit=100, sort=sort))
+    everything = await tasks.list(TaskFilters.of(), ListRequest(limit=100, sort=sort))
     pages = await walk(tasks, sort, limit=2)
     assert [t.id for page in pages for t in page.items] == [t.id for t in everything.items]
     assert [len(page.items) for page in pages] == [2, 2, 2, 1]
@@ -189,11 +187,11 @@ async def test_cursor_pages_keep_their_filters(tasks: TaskService):
 
 async def test_a_cursor_page_has_no_total_unless_asked(tasks: TaskService):
     await create_all(tasks, *"abc")
-    first = await tasks.list(TaskService.filters(), ListRequest(limit=1))
+    first = await tasks.list(TaskFilters.of(), ListRequest(limit=1))
     assert first.next_cursor is not None
-    plain = await tasks.list(TaskService.filters(), ListRequest(limit=1, cursor=first.next_cursor))
+    plain = await tasks.list(TaskFilters.of(), ListRequest(limit=1, cursor=first.next_cursor))
     counted = await tasks.list(
-        TaskService.filters(), ListRequest(limit=1, cursor=first.next_cursor, with_total=True)
+        TaskFilters.of(), ListRequest(limit=1, cursor=first.next_cursor, with_total=True)
     )
     assert (plain.total, plain.offset, plain.cursor_mode) == (None, 0, True)
     assert counted.total == 3
@@ -201,10 +199,10 @@ async def test_a_cursor_page_has_no_total_unless_asked(tasks: TaskService):
 
 async def test_a_cursor_cannot_be_used_with_other_filters(tasks: TaskService):
     await create_all(tasks, "a", "b")
-    first = await tasks.list(TaskService.filters(), ListRequest(limit=1))
+    first = await tasks.list(TaskFilters.of(), ListRequest(limit=1))
     assert first.next_cursor is not None
     with pytest.raises(InvalidInput) as error:
-        await tasks.list(TaskService.filters(done=True), ListRequest(cursor=first.next_cursor))
+        await tasks.list(TaskFilters.of(done=True), ListRequest(cursor=first.next_cursor))
     assert invalid_fields(error) == ["cursor"]
 
 
@@ -296,7 +294,7 @@ async def test_a_deleted_task_is_gone(tasks: TaskService):
     await tasks.delete(task.id)
     with pytest.raises(NotFound):
         await tasks.get(task.id)
-    assert (await tasks.list(TaskService.filters(), ListRequest())).total == 0
+    assert (await tasks.list(TaskFilters.of(), ListRequest())).total == 0
 
 
 @pytest.mark.parametrize("precondition", [None, ANY_VERSION, Precondition(frozenset({1}))])

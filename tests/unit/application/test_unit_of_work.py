@@ -4,17 +4,16 @@ from datetime import timedelta
 
 import pytest
 
-from adapters.memory.database import MemoryDatabase
+from adapters.memory.store import MemoryDatabase
 from adapters.memory.unit_of_work import MemoryUnitOfWork
 from application.idempotency import IdempotencyPolicy, IdempotencyRequest
-from application.listing import ListRequest
-from application.paging import Pager
+from application.paging import ListRequest, Pager
 from application.ports import NewClaim
 from application.preconditions import Precondition
 from application.tasks import TaskService
 from domain.errors import InvalidInput, NotFound, VersionMismatch
 from domain.note import NewNote
-from domain.task import NewTask, Task, TaskChanges
+from domain.task import NewTask, Task, TaskChanges, TaskFilters
 from support.clock import START, SteppingClock
 
 
@@ -195,7 +194,7 @@ async def test_reads_use_read_only_units_of_work_and_commit_nothing(
 ):
     task = await existing(service, recorded)
     await service.get(task.id)
-    await service.list(TaskService.filters(), ListRequest())
+    await service.list(TaskFilters.of(), ListRequest())
     with pytest.raises(NotFound):
         await service.get(task.id + 1)
     assert recorded.read_only == [True, True, True]

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from application.listing import ListRequest
 from application.notes import NoteService
+from application.paging import ListRequest
 from application.preconditions import Precondition
 from domain.errors import InvalidInput, NotFound, VersionMismatch
-from domain.note import NoteChanges
+from domain.note import NoteChanges, NoteFilters
 
 
 async def titles(notes: NoteService, q: str | None = None, sort: str | None = None) -> list[str]:
-    page = await notes.list(notes.filters(q=q), ListRequest(limit=100, sort=sort))
+    page = await notes.list(NoteFilters.of(q=q), ListRequest(limit=100, sort=sort))
     return [note.title for note in page.items]
 
 
@@ -45,7 +45,7 @@ async def test_sorts_and_totals(notes: NoteService) -> None:
 
     assert await titles(notes, sort="title") == ["a", "b", "c"]
     assert await titles(notes, sort="-created_at") == ["c", "a", "b"]
-    page = await notes.list(notes.filters(), ListRequest(limit=1))
+    page = await notes.list(NoteFilters.of(), ListRequest(limit=1))
     assert (page.total, len(page.items)) == (3, 1)
 
 

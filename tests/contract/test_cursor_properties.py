@@ -8,9 +8,9 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from application.listing import ListRequest
+from application.paging import ListRequest
 from application.tasks import TaskService
-from domain.task import Task
+from domain.task import Task, TaskFilters
 from domain.text import fold
 from support.clock import SteppingClock
 from support.databases import Store
@@ -78,7 +78,7 @@ async def test_walking_all_cursor_pages_equals_the_sorted_filtered_list(
     cursor = None
     for _ in range(len(data) + 2):  # a walk that does not advance must fail, not hang
         page = await tasks.list(
-            tasks.filters(**chosen),  # type: ignore[arg-type]
+            TaskFilters.of(**chosen),  # type: ignore[arg-type]
             ListRequest(limit=page_size, sort=sort, cursor=cursor),
         )
         assert len(page.items) <= page_size

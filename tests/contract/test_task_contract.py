@@ -6,18 +6,18 @@ from datetime import timedelta
 
 import pytest
 
-from application.listing import ListRequest
+from application.paging import ListRequest
 from application.preconditions import ANY_VERSION, Precondition
 from application.tasks import TaskService
 from domain.errors import InvalidInput, NotFound, VersionMismatch
-from domain.listing import MAX_ID
-from domain.task import NewTask, TaskChanges
+from domain.ids import MAX_ID
+from domain.task import NewTask, TaskChanges, TaskFilters
 from support.clock import SteppingClock
 from support.databases import Store
 
 
 async def titles(tasks: TaskService, *, sort: str | None = None, **filters: object) -> list[str]:
-    page = await tasks.list(tasks.filters(**filters), ListRequest(limit=100, sort=sort))  # type: ignore[arg-type]
+    page = await tasks.list(TaskFilters.of(**filters), ListRequest(limit=100, sort=sort))  # type: ignore[arg-type]
     return [task.title for task in page.items]
 
 
@@ -62,7 +62,7 @@ async def test_a_list_has_its_total_and_newest_first_by_default(tasks: TaskServi
     for n in range(5):
         await tasks.create(title=f"task {n}")
 
-    page = await tasks.list(tasks.filters(), ListRequest(limit=2, offset=1))
+    page = await tasks.list(TaskFilters.of(), ListRequest(limit=2, offset=1))
 
     assert [t.title for t in page.items] == ["task 3", "task 2"]
     assert (page.total, page.limit, page.offset) == (5, 2, 1)
@@ -74,13 +74,13 @@ async def test_an_offset_past_the_end_gives_an_empty_page_with_the_total(
 ) -> None:
     await tasks.create(title="only")
 
-    page = await tasks.list(tasks.filters(), ListRequest(offset=10))
+    page = await tasks.list(TaskFilters.of(), ListRequest(offset=10))
 
     assert (list(page.items), page.total, page.next_cursor) == ([], 1, None)
 
 
 async def test_an_empty_list(tasks: TaskService) -> None:
-    page = await tasks.list(tasks.filters(), ListRequest())
+    page = await tasks.list(TaskFilters.of(), ListRequest())
 
     assert (list(page.items), page.total, page.next_cursor) == ([], 0, None)
 
@@ -129,7 +129,7 @@ async def test_tag_filter_needs_every_tag(tasks: TaskService) -> None:
 
 async def test_filters_are_validated(tasks: TaskService) -> None:
     with pytest.raises(InvalidInput) as raised:
-        tasks.filters(q="", tags=["ok", "not ok"])
+        TaskFilters.of(q="", tags=["ok", "not ok"])
 
     assert {e.field for e in raised.value.errors} == {"q", "tag[1]"}
 
@@ -146,7 +146,7 @@ async def test_every_sort_key_orders_by_it_then_by_id(
         await tasks.create(title=title)
     sort = f"-{key}" if descending else key
 
-    page = await tasks.list(tasks.filters(), ListRequest(sort=sort))
+    page = await tasks.list(TaskFilters.of(), ListRequest(sort=sort))
 
     def position(task: object) -> tuple[object, int]:
         return getattr(task, key), task.id  # type: ignore[attr-defined]

@@ -7,8 +7,8 @@ from typing import Any, TypeAlias, TypeVar
 
 from sqlalchemy import ColumnElement, Row, Select, Table, bindparam, func, select, true, tuple_
 
-from application.listing import Slice, Window
-from domain.listing import Sort
+from application.paging import Slice, Window
+from domain.sorting import Sort
 
 E = TypeVar("E")
 AnyRow: TypeAlias = Row[*tuple[Any, ...]]
