@@ -13,6 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
+
 def _script_location() -> Path:
     """Where the Alembic scripts are: inside the installed package (the wheel ships
     them there), or at the top of the checkout this module runs from."""
