@@ -34,10 +34,9 @@ def create_app(container: Container | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    # Routes ask the container for their services on each request (no thread-pool
+    # hop: see `http/dependencies.py`), so overrides made after this still count.
     app.state.container = container
-    app.state.database = container.database()
-    app.state.task_service = container.task_service()
-    app.state.note_service = container.note_service()
     app.state.metrics = metrics.HttpMetrics(settings.prometheus_multiproc_dir)
 
     for router in (tasks.router, notes.router, health.router, metrics.router):
@@ -73,7 +72,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         purge.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await purge
-        await app.state.database.close()
+        await container.database().close()
 
 
 async def _purge_idempotency_keys(container: Container) -> None:

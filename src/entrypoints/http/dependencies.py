@@ -20,15 +20,16 @@ from entrypoints.http.methods import ACCEPT_PATCH
 
 
 async def _task_service(request: Request) -> TaskService:
-    # Resolved from the container once, when the app was built: an async
-    # dependency that only reads app state keeps the request path free of
-    # thread-pool hops and provider calls.
-    service: TaskService = request.app.state.task_service
+    # Asked of the container on every request, so that `container.x.override()`
+    # takes effect whenever it is made (dependency-injector's documented use).
+    # An async dependency calling the provider directly: `Depends(Provide[...])`
+    # is synchronous, and FastAPI would run it in the thread pool every time.
+    service: TaskService = request.app.state.container.task_service()
     return service
 
 
 async def _note_service(request: Request) -> NoteService:
-    service: NoteService = request.app.state.note_service
+    service: NoteService = request.app.state.container.note_service()
     return service
 
 

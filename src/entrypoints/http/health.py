@@ -24,5 +24,5 @@ async def live() -> Health:
 
 @router.get("/ready", summary="Readiness: the database answers", responses=error_responses(503))
 async def ready(request: Request) -> Health:
-    await request.app.state.database.ping()
+    await request.app.state.container.database().ping()
     return Health()

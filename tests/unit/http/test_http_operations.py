@@ -57,6 +57,24 @@ async def test_readiness_is_a_503_problem_with_retry_after_when_the_database_is_
     assert "db.internal" not in response.text
 
 
+async def test_overrides_made_after_the_app_was_built_take_effect(
+    container: Container, client: httpx.AsyncClient
+) -> None:
+    # `client` is over the app already built from `container`.
+    assert (await client.get("/tasks")).status_code == 200
+
+    with (
+        container.database.override(providers.Object(UnreachableDatabase())),
+        container.unit_of_work.override(providers.Callable(failing_unit_of_work)),
+    ):
+        ready = await client.get("/health/ready")
+        data = await client.get("/tasks")
+
+    assert ready.status_code == 503
+    assert data.status_code == 503
+    assert (await client.get("/tasks")).status_code == 200
+
+
 async def test_liveness_touches_nothing_else_so_it_stays_ok_when_the_database_is_down(
     container: Container,
 ) -> None:
