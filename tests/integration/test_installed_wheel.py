@@ -28,22 +28,18 @@ def _uv() -> str:
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`tasks-api` from the wheel, installed in a fresh virtual environment."""
     uv, work = _uv(), tmp_path_factory.mktemp("wheel")
-    quiet = {"check": True, "capture_output": True, "cwd": ROOT}
-    subprocess.run([uv, "build", "--wheel", "--out-dir", str(work / "dist")], **quiet)  # type: ignore[call-overload]
+
+    def run(*command: str) -> None:
+        subprocess.run([uv, *command], check=True, capture_output=True, cwd=ROOT)
+
+    run("build", "--wheel", "--out-dir", str(work / "dist"))
     venv = work / "venv"
-    subprocess.run([uv, "venv", "--python", sys.executable, str(venv)], **quiet)  # type: ignore[call-overload]
+    run("venv", "--python", sys.executable, str(venv))
     wheel = next((work / "dist").glob("*.whl"))
     # The locked versions (from uv's cache, as a rule), then the wheel itself.
     pins = work / "requirements.txt"
-    subprocess.run(  # type: ignore[call-overload]
-        [uv, "export", "--frozen", "--no-dev", "--no-emit-project", "--no-hashes", "-q"]
-        + ["-o", str(pins)],
-        **quiet,
-    )
-    python = str(venv / "bin" / "python")
-    subprocess.run(  # type: ignore[call-overload]
-        [uv, "pip", "install", "--python", python, "-r", str(pins), str(wheel)], **quiet
-    )
+    run("export", "--frozen", "--no-dev", "--no-emit-project", "--no-hashes", "-q", "-o", str(pins))
+    run("pip", "install", "--python", str(venv / "bin" / "python"), "-r", str(pins), str(wheel))
     return venv / "bin" / "tasks-api"
 
 
