@@ -20,10 +20,12 @@ from application.errors import (
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
     InvalidIdempotencyKey,
+    InvalidToken,
     StorageUnavailable,
     TooMuchContention,
 )
 from domain.errors import FieldError, InvalidInput, NotFound, VersionMismatch
+from entrypoints.http.auth import REALM
 from entrypoints.logs import request_id
 
 PROBLEM_JSON: Final = "application/problem+json"
@@ -33,6 +35,7 @@ KEY_FIELD: Final = "Idempotency-Key"
 
 TITLES: Final = {
     400: "Bad Request",
+    401: "Unauthorized",
     404: "Not Found",
     405: "Method Not Allowed",
     409: "Conflict",
@@ -173,6 +176,22 @@ async def _invalid_input(request: Request, error: Exception) -> Response:
     return _invalid(request.scope, error.errors)
 
 
+def _unauthorized(request: Request, detail: str, *, invalid_token: bool) -> Response:
+    # RFC 6750 §3: the challenge names the realm, and the error once a token was given.
+    challenge = f'{REALM}, error="invalid_token"' if invalid_token else REALM
+    headers = {"WWW-Authenticate": challenge}
+    return problem(request.scope, 401, detail, kind="unauthorized", headers=headers)
+
+
+async def _missing_token(request: Request, _: Exception) -> Response:
+    return _unauthorized(request, "This request needs a bearer access token", invalid_token=False)
+
+
+async def _invalid_token(request: Request, error: Exception) -> Response:
+    log.info("access token refused: %s", error)
+    return _unauthorized(request, "The access token is invalid or has expired", invalid_token=True)
+
+
 async def _invalid_key(request: Request, error: Exception) -> Response:
     return _invalid(request.scope, (FieldError(KEY_FIELD, str(error)),))
 
@@ -220,6 +239,7 @@ HANDLERS: Final[dict[type[Exception], Handler]] = {
     HTTPException: _http_error,
     InvalidInput: _invalid_input,
     InvalidIdempotencyKey: _invalid_key,
+    InvalidToken: _invalid_token,
     NotFound: _not_found,
     VersionMismatch: _version_mismatch,
     IdempotencyKeyInUse: _key_in_use,
