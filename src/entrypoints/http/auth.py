@@ -25,7 +25,7 @@ bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
 
 async def _current_account(request: Request, token: Annotated[str | None, Depends(bearer)]) -> int:
-    if token is None:
+    if not token:  # no Authorization header, another scheme, or "Bearer" alone
         raise InvalidToken(TokenProblem.MISSING, "This request needs a bearer access token")
     tokens: TokenSigner = request.app.state.access_tokens
     return tokens.verify(token)

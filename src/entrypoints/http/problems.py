@@ -22,6 +22,7 @@ from application.errors import (
     InvalidIdempotencyKey,
     InvalidToken,
     StorageUnavailable,
+    TokenProblem,
     TooMuchContention,
 )
 from domain.errors import FieldError, InvalidInput, NotFound, VersionMismatch
@@ -183,11 +184,11 @@ def _unauthorized(request: Request, detail: str, *, invalid_token: bool) -> Resp
     return problem(request.scope, 401, detail, kind="unauthorized", headers=headers)
 
 
-async def _missing_token(request: Request, _: Exception) -> Response:
-    return _unauthorized(request, "This request needs a bearer access token", invalid_token=False)
-
-
 async def _invalid_token(request: Request, error: Exception) -> Response:
+    assert isinstance(error, InvalidToken)
+    if error.problem is TokenProblem.MISSING:
+        return _unauthorized(request, str(error), invalid_token=False)
+    # Why a token was refused goes to the log; the client learns only that it was.
     log.info("access token refused: %s", error)
     return _unauthorized(request, "The access token is invalid or has expired", invalid_token=True)
 
