@@ -19,10 +19,13 @@ from application.errors import (
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
     InvalidIdempotencyKey,
+    InvalidToken,
     StorageUnavailable,
+    TokenProblem,
     TooMuchContention,
 )
 from domain.errors import FieldError, InvalidInput, NotFound, VersionMismatch
+from entrypoints.http.auth import REALM
 from entrypoints.http.conditional import etag
 from entrypoints.http.methods import paths_of
 from entrypoints.logs import request_id
@@ -206,6 +209,22 @@ async def _invalid_input(request: Request, error: Exception) -> Response:
     return _invalid(request.scope, error.errors)
 
 
+def _unauthorized(request: Request, detail: str, *, invalid_token: bool) -> Response:
+    # RFC 6750 §3: the challenge names the realm, and the error once a token was given.
+    challenge = f'{REALM}, error="invalid_token"' if invalid_token else REALM
+    headers = {"WWW-Authenticate": challenge}
+    return problem(request.scope, 401, detail, kind="unauthorized", headers=headers)
+
+
+async def _invalid_token(request: Request, error: Exception) -> Response:
+    assert isinstance(error, InvalidToken)
+    if error.problem is TokenProblem.MISSING:
+        return _unauthorized(request, str(error), invalid_token=False)
+    # Why a token was refused goes to the log; the client learns only that it was.
+    log.info("access token refused: %s", error)
+    return _unauthorized(request, "The access token is invalid or has expired", invalid_token=True)
+
+
 async def _invalid_key(request: Request, error: Exception) -> Response:
     return _invalid(request.scope, (FieldError(KEY_FIELD, str(error)),))
 
@@ -255,6 +274,7 @@ HANDLERS: Final[dict[type[Exception], Handler]] = {
     HTTPException: _http_error,
     InvalidInput: _invalid_input,
     InvalidIdempotencyKey: _invalid_key,
+    InvalidToken: _invalid_token,
     NotFound: _not_found,
     VersionMismatch: _version_mismatch,
     IdempotencyKeyInUse: _key_in_use,
