@@ -50,9 +50,10 @@ _REQUEST_ID: Final[JsonObject] = {
     "name": "X-Request-ID",
     "in": "header",
     "required": False,
-    "description": "Your id for this request (1..128 visible ASCII characters), echoed "
-    "in the response and written in every log line; one is generated otherwise.",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[!-~]+$"},
+    "description": "Your id for this request, echoed in the response and written in "
+    "every log line, when it is 1..128 visible ASCII characters; otherwise (or without "
+    "one) the service generates one. Never a reason to refuse a request.",
+    "schema": {"type": "string"},
     "example": _PARAMETER_EXAMPLES["X-Request-ID"],
 }
 
@@ -128,6 +129,7 @@ def _parameters(operation: JsonObject) -> None:
         if name == "offset":
             # 2^63-1 reads as 9223372036854776000 in JavaScript; the server still checks it.
             schema.pop("maximum", None)
+            parameter["description"] += " At most 2^63-1 (9223372036854775807)."
         if name in _PARAMETER_EXAMPLES:
             parameter["example"] = _PARAMETER_EXAMPLES[name]
     parameters.append(_REQUEST_ID)

@@ -42,6 +42,27 @@ from domain.unset import UNSET
 # Escaped code points read the same in Python's and ECMAScript's regular expressions.
 _SPACE: Final = "".join(f"\\u{ord(c):04x}" for c in WHITESPACE)
 NO_NUL: Final = "^[^\\u0000]*$"
+
+
+def _ranges(characters: str) -> str:
+    """A regular-expression class body for `characters`, with runs written as ranges."""
+    points, parts = sorted(map(ord, characters)), []
+    start = previous = points[0]
+    for point in [*points[1:], -1]:
+        if point == previous + 1:
+            previous = point
+            continue
+        parts.append(
+            f"\\u{start:04x}" if start == previous else f"\\u{start:04x}-\\u{previous:04x}"
+        )
+        start = previous = point
+    return "".join(parts)
+
+
+_SPACES: Final = _ranges(WHITESPACE)
+TITLE_PATTERN: Final = f"^[^\\u0000]*[^{_SPACES}\\u0000][^\\u0000]*$"
+"""Not blank and no NUL. The lengths are stated as `minLength`/`maxLength`; they apply
+once white space is trimmed, which JSON Schema cannot say (the description does)."""
 TAG_INPUT_PATTERN: Final = f"^[{_SPACE}]*[A-Za-z0-9_-]{{1,{TAG_MAX_LENGTH}}}[{_SPACE}]*$"
 
 
@@ -75,7 +96,11 @@ Title = Annotated[
         examples=["Ship FastAPI CRUD"],
         # The lengths apply to the trimmed title, which JSON Schema cannot express;
         # checked exactly by the domain rule.
-        json_schema_extra={"minLength": 1, "maxLength": TITLE_MAX_LENGTH, "pattern": NO_NUL},
+        json_schema_extra={
+            "minLength": 1,
+            "maxLength": TITLE_MAX_LENGTH,
+            "pattern": TITLE_PATTERN,
+        },
     ),
     _rule(normalize_title),
 ]

@@ -110,7 +110,7 @@ def test_the_title_is_constrained_by_lengths_not_a_long_pattern(document: dict[s
     for model in ("TaskCreate", "NoteCreate"):
         title = document["components"]["schemas"][model]["properties"]["title"]
         assert (title["minLength"], title["maxLength"]) == (1, 200)
-        assert len(title.get("pattern", "")) < 20
+        assert len(title["pattern"]) < 120  # not blank, no NUL: no lengths in it
         assert "trim" in title["description"]
 
 
