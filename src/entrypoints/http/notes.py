@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from domain.note import Note, NoteChanges, NoteFilters
-from entrypoints.http import conditional
+from entrypoints.http import etags
 from entrypoints.http.auth import CurrentAccount
 from entrypoints.http.dependencies import (
     Id,
@@ -21,8 +21,7 @@ from entrypoints.http.dependencies import (
     require_merge_patch,
 )
 from entrypoints.http.documentation import ResourceResponses, merge_patch
-from entrypoints.http.paging import add_next_link
-from entrypoints.http.representation import not_modified, send_created, send_current
+from entrypoints.http.links import add_next_link
 from entrypoints.http.schemas import NoteCreate, NoteOut, NotePage, NotePatch, SearchTerm, given
 
 router = APIRouter(prefix="/notes", tags=["notes"])
@@ -64,7 +63,7 @@ async def create_note(
         idempotency=idempotency(idempotency_key, payload),
     )
     note = created.resource
-    send_created(response, f"/notes/{note.id}", note.version, replayed=created.replayed)
+    etags.send_created(response, f"/notes/{note.id}", note.version, replayed=created.replayed)
     return note_out(note)
 
 
@@ -94,9 +93,9 @@ async def get_note(
     if_none_match: IfNoneMatch = None,
 ) -> Any:
     note = await notes.get(account, note_id)
-    if unchanged := not_modified(if_none_match, note.version):
+    if unchanged := etags.not_modified(if_none_match, note.version):
         return unchanged
-    send_current(response, note.version)
+    etags.send_current(response, note.version)
     return note_out(note)
 
 
@@ -116,8 +115,8 @@ async def update_note(
     if_match: IfMatch = None,
 ) -> NoteOut:
     changes = NoteChanges(title=given(payload.title), body=given(payload.body))
-    note = await notes.update(account, note_id, changes, conditional.if_match(if_match))
-    send_current(response, note.version)
+    note = await notes.update(account, note_id, changes, etags.if_match(if_match))
+    etags.send_current(response, note.version)
     return note_out(note)
 
 
@@ -131,4 +130,4 @@ async def update_note(
 async def delete_note(
     account: CurrentAccount, note_id: Id, notes: Notes, if_match: IfMatch = None
 ) -> None:
-    await notes.delete(account, note_id, conditional.if_match(if_match))
+    await notes.delete(account, note_id, etags.if_match(if_match))

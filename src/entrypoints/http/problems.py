@@ -26,7 +26,7 @@ from application.errors import (
 )
 from domain.errors import FieldError, InvalidInput, NotFound, VersionMismatch
 from entrypoints.http.auth import REALM
-from entrypoints.http.conditional import etag
+from entrypoints.http.etags import etag
 from entrypoints.http.methods import paths_of
 from entrypoints.logs import request_id
 

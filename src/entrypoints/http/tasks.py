@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from domain.tags import MAX_TAGS
 from domain.task import Task, TaskChanges, TaskFilters
-from entrypoints.http import conditional
+from entrypoints.http import etags
 from entrypoints.http.auth import CurrentAccount
 from entrypoints.http.dependencies import (
     Flag,
@@ -24,8 +24,7 @@ from entrypoints.http.dependencies import (
     require_merge_patch,
 )
 from entrypoints.http.documentation import ResourceResponses, merge_patch
-from entrypoints.http.paging import add_next_link
-from entrypoints.http.representation import not_modified, send_created, send_current
+from entrypoints.http.links import add_next_link
 from entrypoints.http.schemas import (
     SearchTerm,
     TagInput,
@@ -79,7 +78,7 @@ async def create_task(
         idempotency=idempotency(idempotency_key, payload),
     )
     task = created.resource
-    send_created(response, f"/tasks/{task.id}", task.version, replayed=created.replayed)
+    etags.send_created(response, f"/tasks/{task.id}", task.version, replayed=created.replayed)
     return task_out(task)
 
 
@@ -114,9 +113,9 @@ async def get_task(
     if_none_match: IfNoneMatch = None,
 ) -> Any:
     task = await tasks.get(account, task_id)
-    if unchanged := not_modified(if_none_match, task.version):
+    if unchanged := etags.not_modified(if_none_match, task.version):
         return unchanged
-    send_current(response, task.version)
+    etags.send_current(response, task.version)
     return task_out(task)
 
 
@@ -141,8 +140,8 @@ async def update_task(
         done=given(payload.done),
         tags=given(payload.tags),
     )
-    task = await tasks.update(account, task_id, changes, conditional.if_match(if_match))
-    send_current(response, task.version)
+    task = await tasks.update(account, task_id, changes, etags.if_match(if_match))
+    etags.send_current(response, task.version)
     return task_out(task)
 
 
@@ -156,4 +155,4 @@ async def update_task(
 async def delete_task(
     account: CurrentAccount, task_id: Id, tasks: Tasks, if_match: IfMatch = None
 ) -> None:
-    await tasks.delete(account, task_id, conditional.if_match(if_match))
+    await tasks.delete(account, task_id, etags.if_match(if_match))
