@@ -140,8 +140,8 @@ ORDER BY i
 
 # (3 * id + k) % 4 == 0 picks one or two of the six tags for each task.
 _SEED_TAGS: Final = """
-INSERT INTO task_tags (task_id, tag)
-SELECT tasks.id, g.tag
+INSERT INTO task_tags (task_id, tag{owner})
+SELECT tasks.id, g.tag{owner}
 FROM tasks CROSS JOIN unnest($2::text[]) WITH ORDINALITY AS g(tag, k)
 WHERE tasks.id > $1 AND (tasks.id * 3 + g.k) % 4 = 0
 """
@@ -161,7 +161,11 @@ async def seed(url: str, rows: int, owner_id: int | None) -> Dataset:
             )
             async with connection.transaction():
                 await connection.execute(statement, existing + 1, rows, list(WORDS), list(CODES))
-                await connection.execute(_SEED_TAGS, last_id, list(TAGS))
+                await connection.execute(
+                    _SEED_TAGS.format(owner="" if owner_id is None else ", owner_id"),
+                    last_id,
+                    list(TAGS),
+                )
             await connection.execute("VACUUM ANALYZE tasks")
             await connection.execute("VACUUM ANALYZE task_tags")
         sample = await connection.fetch(

@@ -69,7 +69,7 @@ class Bench:
         async with servers.service(self.url, self.secret, self.options.cpu) as service:
             self.service_address = service.address
             if self.has_accounts and self.account is None:
-                self.account = await accounts.sign_up(service.address)
+                self.account = await accounts.sign_up(service.address, self.url)
             async with servers.floor(
                 self.url, self.secret, self.options.cpu, accounts=self.has_accounts
             ) as floor:
@@ -77,7 +77,7 @@ class Bench:
 
     async def token(self) -> str | None:
         """A fresh token from the service (they expire), which both servers accept."""
-        return await accounts.access_token(self.service_address, self.account)
+        return await accounts.access_token(self.service_address, self.account, self.secret)
 
     async def measure(
         self,

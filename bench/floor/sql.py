@@ -50,7 +50,8 @@ WITH created AS (
     VALUES ({p[0]}, {p[1]}, {p[2]}, {p[3]}, {p[4]}, {p[4]}, 1{owner_value})
     RETURNING {COLUMNS}
 ), tagged AS (
-    INSERT INTO task_tags (task_id, tag) SELECT created.id, unnest({p[5]}::text[]) FROM created
+    INSERT INTO task_tags (task_id, tag{owner_column})
+    SELECT created.id, unnest({p[5]}::text[]){owner_value} FROM created
 )
 SELECT {COLUMNS}, {p[5]}::text[] AS tags FROM created"""
         # id, title, folded, set description?, description, done
@@ -85,8 +86,10 @@ SELECT {COLUMNS}, {_tags("updated")} AS tags FROM updated"""
             return f"${len(names)}{cast}"
 
         conditions = []
+        tag_owner = ""
         if self.accounts:
             conditions.append(f"owner_id = {parameter('owner')}")
+            tag_owner = "owner_id = $1 AND "
         if shape.search:
             conditions.append(f"title_folded LIKE {parameter('search')} ESCAPE '\\'")
         if shape.done:
@@ -94,7 +97,7 @@ SELECT {COLUMNS}, {_tags("updated")} AS tags FROM updated"""
         if shape.tagged:
             conditions.append(
                 "id IN (SELECT task_id FROM task_tags "
-                f"WHERE tag = ANY({parameter('tags', '::text[]')}) "
+                f"WHERE {tag_owner}tag = ANY({parameter('tags', '::text[]')}) "
                 f"GROUP BY task_id HAVING count(*) = {parameter('tag_count', '::bigint')})"
             )
         where = " AND ".join(conditions) or "true"
