@@ -16,8 +16,14 @@ class Settings(BaseSettings):
         description="sqlite+aiosqlite:///PATH, postgresql+asyncpg://USER@HOST/DB, or memory://",
     )
     db_pool_size: int = Field(20, ge=1, description="Connections kept open per process.")
+    db_pool_wait_seconds: float = Field(
+        2.0,
+        gt=0,
+        description="Seconds a request may wait, in arrival order, for a pooled database "
+        "connection; past it the request is shed at once with 503 and Retry-After.",
+    )
     db_connect_timeout: float = Field(
-        5.0, gt=0, description="Seconds to wait for a database connection."
+        5.0, gt=0, description="Seconds to wait for the database to accept a new connection."
     )
     db_statement_timeout: float = Field(
         5.0, gt=0, description="Seconds a database statement may run."

@@ -19,6 +19,7 @@ from starlette.types import Scope
 from application.errors import (
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
+    StorageOverloaded,
     StorageUnavailable,
     TooMuchContention,
 )
@@ -28,6 +29,8 @@ from entrypoints.logs import request_id
 
 PROBLEM_JSON: Final = "application/problem+json"
 RETRY_AFTER_SECONDS: Final = 5
+OVERLOADED_RETRY_AFTER_SECONDS: Final = 1
+"""A shed request may come back soon: the database is healthy, only busy."""
 
 TITLES: Final = {
     400: "Bad Request",
@@ -207,6 +210,18 @@ async def _unavailable(request: Request, error: Exception) -> Response:
     )
 
 
+async def _overloaded(request: Request, error: Exception) -> Response:
+    request.app.state.metrics.count_shed("database-wait")
+    log.warning("shed %s %s: %s", request.method, request.url.path, error)
+    return problem(
+        request.scope,
+        503,
+        "The service is overloaded; try again shortly",
+        kind="overloaded",
+        headers={"Retry-After": str(OVERLOADED_RETRY_AFTER_SECONDS)},
+    )
+
+
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 
 HANDLERS: Final[dict[type[Exception], Handler]] = {
@@ -219,6 +234,7 @@ HANDLERS: Final[dict[type[Exception], Handler]] = {
     IdempotencyKeyReused: _key_reused,
     TooMuchContention: _contention,
     StorageUnavailable: _unavailable,
+    StorageOverloaded: _overloaded,
 }
 """Every expected error and its response. Anything else is a bug: a 500, from the middleware."""
 
