@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import uvicorn
 from sqlalchemy.engine import make_url
 
+from entrypoints.http_protocol import DeadlineHttpToolsProtocol
 from entrypoints.logs import logging_config
 from entrypoints.migrations import migrate
 from entrypoints.settings import Settings
@@ -69,4 +70,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
             log_config=logging_config(settings.log_level),
             access_log=False,
             proxy_headers=True,
+            # Slow and idle clients: uvicorn's own limits, and the receive deadline it lacks.
+            http=DeadlineHttpToolsProtocol,
+            limit_concurrency=settings.max_connections,
+            timeout_keep_alive=settings.keep_alive_timeout_seconds,
         )
