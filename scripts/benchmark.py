@@ -65,7 +65,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from adapters.sqlalchemy.tables import notes, task_tags, tasks
 from domain.text import fold
-from entrypoints.migrations import migrate
+from entrypoints.migrate import migrate
 
 DEFAULT_SERVER: Final = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 HOST: Final = "127.0.0.1"

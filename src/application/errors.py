@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import enum
+
 from domain.errors import DomainError
+
+
+class InvalidIdempotencyKey(DomainError):
+    """The idempotency key a client sent breaks the rules for keys."""
 
 
 class IdempotencyKeyInUse(DomainError):
@@ -28,6 +34,27 @@ class TooMuchContention(DomainError):
         super().__init__(f"{resource} {resource_id} is being changed by others; try again")
         self.resource = resource
         self.resource_id = resource_id
+
+
+class TokenProblem(enum.Enum):
+    MISSING = "missing"
+    INVALID = "invalid"
+    EXPIRED = "expired"
+
+
+class InvalidToken(DomainError):
+    """The request carries no usable access token; `problem` says why."""
+
+    def __init__(self, problem: TokenProblem, message: str) -> None:
+        super().__init__(message)
+        self.problem = problem
+
+
+class AccountGone(InvalidToken):
+    """The token is well signed, but its account has been deleted."""
+
+    def __init__(self) -> None:
+        super().__init__(TokenProblem.INVALID, "The account of this access token no longer exists")
 
 
 class StorageUnavailable(Exception):

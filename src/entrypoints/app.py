@@ -35,6 +35,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     )
     app.state.container = container
     app.state.database = container.database()
+    app.state.access_tokens = container.access_tokens()
     app.state.task_service = container.task_service()
     app.state.note_service = container.note_service()
     app.state.metrics = metrics.HttpMetrics(settings.prometheus_multiproc_dir)

@@ -28,10 +28,12 @@ class Settings(BaseSettings):
     db_statement_timeout: float = Field(
         5.0, gt=0, description="Seconds a database statement may run."
     )
-    cursor_secret: SecretStr | None = Field(
+    secret_key: SecretStr | None = Field(
         None,
-        description="Key that signs list cursors (16+ characters). Set it when several "
-        "processes or restarts must accept each other's cursors; random per start otherwise.",
+        min_length=32,
+        description="The secret that signs access tokens and list cursors (32+ characters). "
+        "Required on PostgreSQL; on SQLite one is generated and kept beside the database "
+        "file, on memory one per process.",
     )
     max_body_bytes: int = Field(1024 * 1024, ge=1, description="Largest accepted request body.")
     idempotency_ttl_seconds: int = Field(

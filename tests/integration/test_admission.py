@@ -36,7 +36,7 @@ async def tiny_pool_app(sql_store: tuple[SqlStore, str]) -> FastAPI:
     container.settings.override(
         Settings(
             database_url=url,
-            cursor_secret="integration-cursor-secret-0123456789",
+            secret_key="integration-secret-key-0123456789abcdef",
             db_pool_size=1,
             db_pool_wait_seconds=WAIT,
             _env_file=None,  # type: ignore[call-arg]

@@ -20,14 +20,15 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from sqlalchemy import pool, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from entrypoints.app import create_app
 from entrypoints.container import Container
-from entrypoints.migrations import migrate
+from entrypoints.migrate import migrate
 from entrypoints.settings import Settings
+from support.apps import client_of
+from support.databases import add_test_accounts
 from support.pg_cluster import PostgresCluster, free_port, postgres_cluster
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,12 @@ def cluster() -> Iterator[PostgresCluster]:
 @pytest.fixture(scope="module")
 async def cluster_url(cluster: PostgresCluster) -> str:
     await migrate(cluster.url)
+    engine = create_async_engine(cluster.url, poolclass=pool.NullPool)
+    try:
+        async with engine.begin() as connection:
+            await add_test_accounts(connection)
+    finally:
+        await engine.dispose()
     return cluster.url
 
 
@@ -75,15 +82,12 @@ async def client_over(url: str) -> AsyncIterator[httpx.AsyncClient]:
             database_url=url,
             db_connect_timeout=TIMEOUT,
             db_statement_timeout=TIMEOUT,
-            cursor_secret="x" * 32,
+            secret_key="x" * 32,
             _env_file=None,
         )
     )
-    app = create_app(container)
-    async with LifespanManager(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
+    async with client_of(create_app(container)) as client:
+        yield client
 
 
 @asynccontextmanager

@@ -44,12 +44,15 @@ from schemathesis.python import asgi
 from schemathesis.specs.openapi.utils import parameter_types, sent_text_is_valid
 from sqlalchemy import func, select
 
-from adapters.memory.database import MemoryDatabase
-from adapters.sqlalchemy.database import EngineOptions, SqlDatabase, open_database
+from adapters.memory.store import MemoryDatabase
+from adapters.sqlalchemy.engine import EngineOptions, SqlDatabase, open_database
 from adapters.sqlalchemy.tables import idempotency_keys, metadata
 from entrypoints.app import create_app
 from entrypoints.container import Container
 from entrypoints.settings import Settings
+from support.auth import bearer
+from support.databases import add_test_accounts
+from support.owners import OWNER
 
 # What `positive_data_acceptance` expects of valid data by default (schemathesis'
 # POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES); each rule below adds one status to it.
@@ -87,7 +90,8 @@ def only_stateful_rejections(app: FastAPI) -> CheckFunction:
             assert if_match is not None, "412 to a request without If-Match"
             # Nothing changed, so the resource is still as it was when refused.
             with asgi.get_client(app) as client:
-                current = client.get(response.request.path_url)
+                auth = {"Authorization": response.request.headers["Authorization"]}
+                current = client.get(response.request.path_url, headers=auth)
             assert current.status_code == 200, f"412, yet GET answers {current.status_code}"
             etag = current.headers["ETag"]
             named = {tag.strip() for tag in if_match.split(",")}
@@ -109,7 +113,7 @@ def _has_header(case: Case, name: str) -> bool:
 def build_app(database_url: str) -> FastAPI:
     container = Container()
     container.settings.override(
-        Settings(database_url=database_url, cursor_secret="x" * 32, _env_file=None)  # type: ignore[call-arg]
+        Settings(database_url=database_url, secret_key="x" * 32, _env_file=None)  # type: ignore[call-arg]
     )
     return create_app(container)
 
@@ -162,6 +166,9 @@ class Backend:
     def prepare(self, case: Case) -> None:
         if case.method == "POST" and _has_header(case, "Idempotency-Key"):
             self.forget_idempotency_keys()
+        # Every call is made as the tests' account; what a missing or bad token
+        # does is tested on its own.
+        case.headers = {**(case.headers or {}), **bearer(self.app.state.container, OWNER)}
 
 
 async def _empty(database: SqlDatabase) -> None:
@@ -177,6 +184,7 @@ async def _empty(database: SqlDatabase) -> None:
                 if column.identity is not None:
                     sequence = func.pg_get_serial_sequence(table.name, column.name)
                     await connection.execute(select(func.setval(sequence, 1, False)))
+        await add_test_accounts(connection)
 
 
 async def _forget_idempotency_keys(database: SqlDatabase) -> None:
@@ -205,6 +213,7 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
     # The app runs on schemathesis' event loop; the store is emptied from a loop of its own.
     with start_blocking_portal() as portal:
         database = open_database(url, EngineOptions(pool_size=1))
+        portal.call(_empty, database)
         yield Backend(
             build_app(url),
             lambda: portal.call(_empty, database),

@@ -7,8 +7,8 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sqlalchemy.database import SqlDatabase
-from adapters.sqlalchemy.errors import is_unavailable, unavailable_on_failure
+from adapters.sqlalchemy.engine import SqlDatabase
+from adapters.sqlalchemy.failures import is_unavailable, unavailable_on_failure
 from adapters.sqlalchemy.idempotency import SqlIdempotencyStore
 from adapters.sqlalchemy.notes import SqlNoteRepository
 from adapters.sqlalchemy.tasks import SqlTaskRepository

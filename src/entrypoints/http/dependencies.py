@@ -13,10 +13,9 @@ from starlette.exceptions import HTTPException
 
 from application.cursors import MAX_CURSOR_LENGTH
 from application.idempotency import IdempotencyRequest
-from application.listing import ListRequest
 from application.notes import NoteService
+from application.paging import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, ListRequest
 from application.tasks import TaskService
-from domain.listing import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 
 
 async def _task_service(request: Request) -> TaskService:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request, Response
 
-from application.listing import Page
+from application.paging import Page
 
 
 def add_next_link(request: Request, response: Response, page: Page[object]) -> None:

@@ -19,21 +19,27 @@ from starlette.types import Scope
 from application.errors import (
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
+    InvalidIdempotencyKey,
+    InvalidToken,
     StorageOverloaded,
     StorageUnavailable,
+    TokenProblem,
     TooMuchContention,
 )
-from application.idempotency import KEY_FIELD
 from domain.errors import FieldError, InvalidInput, NotFound, VersionMismatch
+from entrypoints.http.auth import REALM
 from entrypoints.logs import request_id
 
 PROBLEM_JSON: Final = "application/problem+json"
 RETRY_AFTER_SECONDS: Final = 5
 OVERLOADED_RETRY_AFTER_SECONDS: Final = 1
 """A shed request may come back soon: the database is healthy, only busy."""
+KEY_FIELD: Final = "Idempotency-Key"
+"""How a 422 names the idempotency key: by its header."""
 
 TITLES: Final = {
     400: "Bad Request",
+    401: "Unauthorized",
     404: "Not Found",
     405: "Method Not Allowed",
     409: "Conflict",
@@ -174,6 +180,26 @@ async def _invalid_input(request: Request, error: Exception) -> Response:
     return _invalid(request.scope, error.errors)
 
 
+def _unauthorized(request: Request, detail: str, *, invalid_token: bool) -> Response:
+    # RFC 6750 §3: the challenge names the realm, and the error once a token was given.
+    challenge = f'{REALM}, error="invalid_token"' if invalid_token else REALM
+    headers = {"WWW-Authenticate": challenge}
+    return problem(request.scope, 401, detail, kind="unauthorized", headers=headers)
+
+
+async def _invalid_token(request: Request, error: Exception) -> Response:
+    assert isinstance(error, InvalidToken)
+    if error.problem is TokenProblem.MISSING:
+        return _unauthorized(request, str(error), invalid_token=False)
+    # Why a token was refused goes to the log; the client learns only that it was.
+    log.info("access token refused: %s", error)
+    return _unauthorized(request, "The access token is invalid or has expired", invalid_token=True)
+
+
+async def _invalid_key(request: Request, error: Exception) -> Response:
+    return _invalid(request.scope, (FieldError(KEY_FIELD, str(error)),))
+
+
 async def _not_found(request: Request, error: Exception) -> Response:
     return problem(request.scope, 404, str(error))
 
@@ -228,6 +254,8 @@ HANDLERS: Final[dict[type[Exception], Handler]] = {
     RequestValidationError: _request_validation,
     HTTPException: _http_error,
     InvalidInput: _invalid_input,
+    InvalidIdempotencyKey: _invalid_key,
+    InvalidToken: _invalid_token,
     NotFound: _not_found,
     VersionMismatch: _version_mismatch,
     IdempotencyKeyInUse: _key_in_use,

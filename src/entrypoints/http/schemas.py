@@ -16,7 +16,7 @@ from typing import Annotated, Any, Final, Generic, Self, TypeVar
 
 from pydantic import MISSING, AfterValidator, BaseModel, ConfigDict, Field
 
-from application.listing import Page
+from application.paging import Page
 from domain.errors import InvalidValue
 from domain.note import BODY_MAX_LENGTH
 from domain.tags import MAX_TAGS, TAG_MAX_LENGTH, normalize_tags

@@ -1,4 +1,4 @@
-"""How lists of resources are ordered and cut into pages."""
+"""How lists of resources are ordered: the sort keys, and a total order over them."""
 
 from __future__ import annotations
 
@@ -8,13 +8,6 @@ from datetime import datetime
 from typing import Final, TypeAlias
 
 from domain.errors import InvalidValue
-
-DEFAULT_LIMIT: Final = 20
-MAX_LIMIT: Final = 100
-MAX_ID: Final = 2**63 - 1
-"""Ids are 64-bit signed integers; anything larger cannot name a resource."""
-MAX_OFFSET: Final = 2**63 - 1
-"""Databases take OFFSET as a 64-bit signed integer; anything larger cannot be sent to them."""
 
 SortValue: TypeAlias = int | str | datetime
 
@@ -51,17 +44,3 @@ class Sort:
 
 
 DEFAULT_SORT: Final = Sort(SortField.ID, descending=True)
-
-
-def check_limit(limit: int) -> int:
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidValue(f"must be between 1 and {MAX_LIMIT}")
-    return limit
-
-
-def check_offset(offset: int) -> int:
-    if offset < 0:
-        raise InvalidValue("must be 0 or more")
-    if offset > MAX_OFFSET:
-        raise InvalidValue(f"must be at most {MAX_OFFSET}")
-    return offset

@@ -1,16 +1,9 @@
-"""Sort orders and page bounds of lists."""
+"""Sort orders of lists."""
 
 import pytest
 
 from domain.errors import InvalidValue
-from domain.listing import (
-    DEFAULT_SORT,
-    MAX_LIMIT,
-    Sort,
-    SortField,
-    check_limit,
-    check_offset,
-)
+from domain.sorting import DEFAULT_SORT, Sort, SortField
 
 
 @pytest.mark.parametrize(
@@ -46,24 +39,3 @@ def test_an_unknown_sort_is_rejected(text: str):
 
 def test_lists_are_newest_first_by_default():
     assert Sort.parse("-id") == DEFAULT_SORT
-
-
-@pytest.mark.parametrize("limit", [1, 20, MAX_LIMIT])
-def test_a_limit_from_one_to_a_hundred_is_valid(limit: int):
-    assert check_limit(limit) == limit
-
-
-@pytest.mark.parametrize("limit", [-1, 0, MAX_LIMIT + 1, 10**6])
-def test_a_limit_outside_one_to_a_hundred_is_rejected(limit: int):
-    with pytest.raises(InvalidValue, match="between 1 and 100"):
-        check_limit(limit)
-
-
-@pytest.mark.parametrize("offset", [0, 1, 10**9])
-def test_an_offset_of_zero_or_more_is_valid(offset: int):
-    assert check_offset(offset) == offset
-
-
-def test_a_negative_offset_is_rejected():
-    with pytest.raises(InvalidValue, match="0 or more"):
-        check_offset(-1)

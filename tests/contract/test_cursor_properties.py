@@ -8,12 +8,13 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from application.listing import ListRequest
+from application.paging import ListRequest
 from application.tasks import TaskService
-from domain.task import Task
+from domain.task import Task, TaskFilters
 from domain.text import fold
 from support.clock import SteppingClock
 from support.databases import Store
+from support.owners import OWNER
 
 SORTS = ["id", "-id", "created_at", "-created_at", "updated_at", "-updated_at", "title", "-title"]
 
@@ -72,13 +73,16 @@ async def test_walking_all_cursor_pages_equals_the_sorted_filtered_list(
     for title, done, tags, tick in data:
         if tick:
             clock.advance(timedelta(microseconds=1))
-        created.append((await tasks.create(title=title, done=done, tags=sorted(tags))).resource)
+        created.append(
+            (await tasks.create(OWNER, title=title, done=done, tags=sorted(tags))).resource
+        )
 
     walked: list[int] = []
     cursor = None
     for _ in range(len(data) + 2):  # a walk that does not advance must fail, not hang
         page = await tasks.list(
-            tasks.filters(**chosen),  # type: ignore[arg-type]
+            OWNER,
+            TaskFilters.of(**chosen),  # type: ignore[arg-type]
             ListRequest(limit=page_size, sort=sort, cursor=cursor),
         )
         assert len(page.items) <= page_size

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import PoolProxiedConnection
 
 from adapters.sqlalchemy.admission import AdmissionGate
-from adapters.sqlalchemy.errors import unavailable_on_failure
+from adapters.sqlalchemy.failures import unavailable_on_failure
 from adapters.sqlalchemy.idempotency import IdempotencyStatements
 from adapters.sqlalchemy.notes import NoteStatements
 from adapters.sqlalchemy.tasks import TaskStatements

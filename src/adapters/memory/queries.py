@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from application.listing import E, Slice, Window
+from application.paging import E, Slice, Window
 
 
 def select(rows: Iterable[E], matches: Callable[[E], bool], window: Window) -> Slice[E]:
