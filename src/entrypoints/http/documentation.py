@@ -28,7 +28,8 @@ _WHY: Final = {
     415: "The body is not JSON.",
     422: "Invalid input: `errors` names every invalid field.",
     500: "Unexpected error; nothing internal is revealed.",
-    503: "The database is unavailable; retry after `Retry-After` seconds.",
+    503: "The database is unavailable, or the service overloaded (type `/problems/overloaded`); "
+    "retry after `Retry-After` seconds.",
 }
 
 ALWAYS: Final = (500, 503)

@@ -40,6 +40,12 @@ class HttpMetrics:
             ["method", "route", "status"],
             registry=own,
         )
+        self.shed = Counter(
+            "tasks_api_requests_shed",
+            "Requests refused at once with a 503 because the service was overloaded, by reason.",
+            ["reason"],
+            registry=own,
+        )
         self.registry = own
         """What a scrape reports."""
         if multiprocess_dir is not None:
@@ -56,6 +62,10 @@ class HttpMetrics:
             )
         series[0].inc()
         series[1].observe(seconds)
+
+    def count_shed(self, reason: str) -> None:
+        """One more request shed, e.g. for waiting too long for a database connection."""
+        self.shed.labels(reason).inc()
 
 
 class MetricsMiddleware:

@@ -20,6 +20,7 @@ from application.errors import (
     IdempotencyKeyReused,
     InvalidIdempotencyKey,
     InvalidToken,
+    StorageOverloaded,
     StorageUnavailable,
     TokenProblem,
     TooMuchContention,
@@ -32,6 +33,8 @@ from entrypoints.logs import request_id
 
 PROBLEM_JSON: Final = "application/problem+json"
 RETRY_AFTER_SECONDS: Final = 5
+OVERLOADED_RETRY_AFTER_SECONDS: Final = 1
+"""A shed request may come back soon: the database is healthy, only busy."""
 KEY_FIELD: Final = "Idempotency-Key"
 """How a 422 names the idempotency key: by its header."""
 
@@ -304,6 +307,18 @@ async def _unavailable(request: Request, error: Exception) -> Response:
     )
 
 
+async def _overloaded(request: Request, error: Exception) -> Response:
+    request.app.state.metrics.count_shed("database-wait")
+    log.warning("shed %s %s: %s", request.method, request.url.path, error)
+    return problem(
+        request.scope,
+        503,
+        "The service is overloaded; try again shortly",
+        kind="overloaded",
+        headers={"Retry-After": str(OVERLOADED_RETRY_AFTER_SECONDS)},
+    )
+
+
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 
 HANDLERS: Final[dict[type[Exception], Handler]] = {
@@ -318,6 +333,7 @@ HANDLERS: Final[dict[type[Exception], Handler]] = {
     IdempotencyKeyReused: _key_reused,
     TooMuchContention: _contention,
     StorageUnavailable: _unavailable,
+    StorageOverloaded: _overloaded,
 }
 """Every expected error and its response. Anything else is a bug: a 500, from the middleware."""
 
