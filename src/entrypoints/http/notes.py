@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from domain.note import Note, NoteChanges, NoteFilters
+from domain.note import NoteChanges, NoteFilters
 from entrypoints.http import etags
 from entrypoints.http.auth import CurrentAccount
 from entrypoints.http.dependencies import (
@@ -28,17 +28,6 @@ router = APIRouter(prefix="/notes", tags=["notes"])
 responses = ResourceResponses.of("note", "/notes/{note_id}", "note_id")
 _JSON_BODY = [Depends(require_json)]
 _MERGE_PATCH = [Depends(require_merge_patch)]
-
-
-def note_out(note: Note) -> NoteOut:
-    return NoteOut(
-        id=note.id,
-        title=note.title,
-        body=note.body,
-        created_at=note.created_at,
-        updated_at=note.updated_at,
-        version=note.version,
-    )
 
 
 @router.post(
@@ -64,7 +53,7 @@ async def create_note(
     )
     note = created.resource
     etags.send_created(response, f"/notes/{note.id}", note.version, replayed=created.replayed)
-    return note_out(note)
+    return NoteOut.of(note)
 
 
 @router.get("", summary="List notes", responses=responses.listed)
@@ -81,7 +70,7 @@ async def list_notes(
 ) -> NotePage:
     page = await notes.list(account, NoteFilters.of(q=q), paging)
     add_next_link(request, response, page)
-    return NotePage.of(page, [note_out(note) for note in page.items])
+    return NotePage.of(page, [NoteOut.of(note) for note in page.items])
 
 
 @router.get("/{note_id}", summary="Get a note", response_model=NoteOut, responses=responses.fetched)
@@ -96,7 +85,7 @@ async def get_note(
     if unchanged := etags.not_modified(if_none_match, note.version):
         return unchanged
     etags.send_current(response, note.version)
-    return note_out(note)
+    return NoteOut.of(note)
 
 
 @router.patch(
@@ -117,7 +106,7 @@ async def update_note(
     changes = NoteChanges(title=given(payload.title), body=given(payload.body))
     note = await notes.update(account, note_id, changes, etags.if_match(if_match))
     etags.send_current(response, note.version)
-    return note_out(note)
+    return NoteOut.of(note)
 
 
 @router.delete(

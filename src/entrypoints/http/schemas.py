@@ -214,7 +214,15 @@ class TaskPatch(BaseModel):
     tags: TagList | MISSING = MISSING
 
 
-class TaskOut(BaseModel):
+class ResourceOut(BaseModel):
+    """A resource as sent: its fields read from the entity by name, not listed again."""
+
+    @classmethod
+    def of(cls, entity: object) -> Self:
+        return cls.model_validate(entity, from_attributes=True)
+
+
+class TaskOut(ResourceOut):
     model_config = _example(TASK_EXAMPLE)
 
     id: int
@@ -243,7 +251,7 @@ class NotePatch(BaseModel):
     body: Body | MISSING = MISSING
 
 
-class NoteOut(BaseModel):
+class NoteOut(ResourceOut):
     model_config = _example(NOTE_EXAMPLE)
 
     id: int

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from domain.tags import MAX_TAGS
-from domain.task import Task, TaskChanges, TaskFilters
+from domain.task import TaskChanges, TaskFilters
 from entrypoints.http import etags
 from entrypoints.http.auth import CurrentAccount
 from entrypoints.http.dependencies import (
@@ -41,19 +41,6 @@ _JSON_BODY = [Depends(require_json)]
 _MERGE_PATCH = [Depends(require_merge_patch)]
 
 
-def task_out(task: Task) -> TaskOut:
-    return TaskOut(
-        id=task.id,
-        title=task.title,
-        description=task.description,
-        done=task.done,
-        tags=list(task.tags),
-        created_at=task.created_at,
-        updated_at=task.updated_at,
-        version=task.version,
-    )
-
-
 @router.post(
     "",
     status_code=201,
@@ -79,7 +66,7 @@ async def create_task(
     )
     task = created.resource
     etags.send_created(response, f"/tasks/{task.id}", task.version, replayed=created.replayed)
-    return task_out(task)
+    return TaskOut.of(task)
 
 
 @router.get("", summary="List tasks", responses=responses.listed)
@@ -101,7 +88,7 @@ async def list_tasks(
     filters = TaskFilters.of(q=q, done=flag(done), tags=tag or ())
     page = await tasks.list(account, filters, paging)
     add_next_link(request, response, page)
-    return TaskPage.of(page, [task_out(task) for task in page.items])
+    return TaskPage.of(page, [TaskOut.of(task) for task in page.items])
 
 
 @router.get("/{task_id}", summary="Get a task", response_model=TaskOut, responses=responses.fetched)
@@ -116,7 +103,7 @@ async def get_task(
     if unchanged := etags.not_modified(if_none_match, task.version):
         return unchanged
     etags.send_current(response, task.version)
-    return task_out(task)
+    return TaskOut.of(task)
 
 
 @router.patch(
@@ -142,7 +129,7 @@ async def update_task(
     )
     task = await tasks.update(account, task_id, changes, etags.if_match(if_match))
     etags.send_current(response, task.version)
-    return task_out(task)
+    return TaskOut.of(task)
 
 
 @router.delete(
