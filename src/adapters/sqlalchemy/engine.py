@@ -61,7 +61,10 @@ def open_database(url: str, options: EngineOptions) -> SqlDatabase:
 def _postgresql_arguments(options: EngineOptions) -> dict[str, Any]:
     return {
         "pool_size": options.pool_size,
-        "max_overflow": options.pool_size,
+        # No overflow: QueuePool closes an overflow connection as soon as it comes
+        # back, so under a steady load above pool_size it opened and closed
+        # PostgreSQL sessions continually. Requests beyond the pool wait for one.
+        "max_overflow": 0,
         "pool_timeout": options.connect_timeout,
         "connect_args": {
             "timeout": options.connect_timeout,
