@@ -59,3 +59,11 @@ class AccountGone(InvalidToken):
 
 class StorageUnavailable(Exception):
     """The store cannot be reached or did not answer in time; the request may be retried."""
+
+
+class StorageOverloaded(StorageUnavailable):
+    """Too many requests wait for the store already: this one is shed at once, to retry later.
+
+    The store is healthy; it is busy. Callers that only care whether a request
+    may be retried treat it as any `StorageUnavailable`.
+    """

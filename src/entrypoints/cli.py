@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import uvicorn
 from sqlalchemy.engine import make_url
 
+from entrypoints.http_protocol import DeadlineHttpToolsProtocol
 from entrypoints.logs import logging_config
 from entrypoints.migrate import migrate
 from entrypoints.secret_key import MissingSecretKey, secret_key
@@ -71,4 +72,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
             log_config=logging_config(settings.log_level),
             access_log=False,
             proxy_headers=True,
+            # Slow and idle clients: uvicorn's own limits, and the receive deadline it lacks.
+            http=DeadlineHttpToolsProtocol,
+            limit_concurrency=settings.max_connections,
+            timeout_keep_alive=settings.keep_alive_timeout_seconds,
         )

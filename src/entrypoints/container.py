@@ -34,6 +34,7 @@ def backend(database_url: str) -> str:
 def engine_options(settings: Settings) -> EngineOptions:
     return EngineOptions(
         pool_size=settings.db_pool_size,
+        pool_wait=settings.db_pool_wait_seconds,
         connect_timeout=settings.db_connect_timeout,
         statement_timeout=settings.db_statement_timeout,
     )
