@@ -163,7 +163,7 @@ class Resources(Generic[E, N, F]):
         if current is None:
             raise NotFound(self.kind.name, resource_id)
         if precondition is not None and not precondition.allows(current.version):
-            raise VersionMismatch(self.kind.name, resource_id)
+            raise VersionMismatch(self.kind.name, resource_id, current.version)
         return current
 
     def _check_id(self, resource_id: int) -> None:

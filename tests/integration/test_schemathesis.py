@@ -196,7 +196,7 @@ async def _forget_idempotency_keys(database: SqlDatabase) -> None:
 def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
     if request.param == "memory":
         app = build_app("memory://")
-        memory: MemoryDatabase = app.state.database
+        memory: MemoryDatabase = app.state.container.database()
 
         def reset() -> None:
             fresh = MemoryDatabase()

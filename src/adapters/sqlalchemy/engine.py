@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import event, exc, text
+from sqlalchemy import Connection, event, exc, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import PoolProxiedConnection
@@ -16,7 +16,9 @@ from adapters.sqlalchemy.bounded import BUDGET_MARGIN, bounded_connection
 from adapters.sqlalchemy.failures import unavailable_on_failure
 from adapters.sqlalchemy.idempotency import IdempotencyStatements
 from adapters.sqlalchemy.notes import NoteStatements
+from adapters.sqlalchemy.tables import metadata
 from adapters.sqlalchemy.tasks import TaskStatements
+from application.errors import StorageUnavailable
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,6 +36,15 @@ class EngineOptions:
     @property
     def work_budget(self) -> float:
         return self.statement_timeout + BUDGET_MARGIN
+
+
+_TABLES: Final = frozenset(metadata.tables)
+
+
+def _missing_tables(connection: Connection) -> set[str]:
+    # From the catalog, which a lock on a table does not block: a locked table is
+    # no reason to take the process out of service.
+    return set(_TABLES - set(inspect(connection).get_table_names()))
 
 
 class SqlDatabase:
@@ -59,9 +70,15 @@ class SqlDatabase:
         )
 
     async def ping(self) -> None:
-        """Raise `StorageUnavailable` unless the database answers."""
+        """Raise `StorageUnavailable` unless the database answers with the service's tables.
+
+        A database that answers without them (never migrated, a table dropped)
+        cannot serve a request either: not ready, though no retry will cure it.
+        """
         async with unavailable_on_failure(), self.connection(read_only=True) as connection:
-            await connection.execute(text("SELECT 1"))
+            missing = await connection.run_sync(_missing_tables)
+        if missing:
+            raise StorageUnavailable(f"tables missing: {', '.join(sorted(missing))}")
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -18,6 +18,7 @@ from entrypoints.http.dependencies import (
     Paging,
     idempotency,
     require_json,
+    require_merge_patch,
 )
 from entrypoints.http.documentation import ResourceResponses, merge_patch
 from entrypoints.http.paging import add_next_link
@@ -27,6 +28,7 @@ from entrypoints.http.schemas import NoteCreate, NoteOut, NotePage, NotePatch, S
 router = APIRouter(prefix="/notes", tags=["notes"])
 responses = ResourceResponses.of("note", "/notes/{note_id}", "note_id")
 _JSON_BODY = [Depends(require_json)]
+_MERGE_PATCH = [Depends(require_merge_patch)]
 
 
 def note_out(note: Note) -> NoteOut:
@@ -101,7 +103,7 @@ async def get_note(
 @router.patch(
     "/{note_id}",
     summary="Change some fields of a note",
-    dependencies=_JSON_BODY,
+    dependencies=_MERGE_PATCH,
     responses=responses.changed,
     openapi_extra=merge_patch("NotePatch"),
 )

@@ -13,7 +13,6 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
-from starlette.routing import Match
 from starlette.types import Scope
 
 from application.errors import (
@@ -28,6 +27,8 @@ from application.errors import (
 )
 from domain.errors import FieldError, InvalidInput, NotFound, VersionMismatch
 from entrypoints.http.auth import REALM
+from entrypoints.http.conditional import etag
+from entrypoints.http.methods import paths_of
 from entrypoints.logs import request_id
 
 PROBLEM_JSON: Final = "application/problem+json"
@@ -47,11 +48,55 @@ TITLES: Final = {
     413: "Content Too Large",
     415: "Unsupported Media Type",
     422: "Unprocessable Content",
+    429: "Too Many Requests",
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
 
 log = logging.getLogger(__name__)
+
+TYPES: Final = {
+    "malformed-json": (400, "The request body is not valid JSON (or not UTF-8)."),
+    "unauthorized": (401, "The request needs a valid bearer token (`Authorization: Bearer …`)."),
+    "not-found": (404, "No resource at this path: an unknown id or route."),
+    "method-not-allowed": (
+        405,
+        "The path does not answer this method; `Allow` lists those it does.",
+    ),
+    "idempotency-key-in-use": (
+        409,
+        "A request with this `Idempotency-Key` is still being processed; retry it later.",
+    ),
+    "conflict": (409, "The resource is being changed by others all the time; retry later."),
+    "precondition-failed": (
+        412,
+        "`If-Match` named no current ETag of the resource; nothing was changed. The "
+        "response's `ETag` is the current one: re-read the resource and decide again.",
+    ),
+    "content-too-large": (413, "The request body is larger than 1 MiB."),
+    "unsupported-media-type": (
+        415,
+        "The body is not of a type this operation takes: `application/json`, or for a "
+        "PATCH a JSON merge patch (`Accept-Patch` lists the types).",
+    ),
+    "invalid-input": (422, "Some input is invalid: `errors` names each field and what is wrong."),
+    "idempotency-key-reused": (
+        422,
+        "This `Idempotency-Key` was first used with a different body; use a new key.",
+    ),
+    "too-many-requests": (429, "Too many attempts; retry after `Retry-After` seconds."),
+    "internal-server-error": (
+        500,
+        "An unexpected error; it is logged with the request id. Nothing internal is revealed.",
+    ),
+    "service-unavailable": (
+        503,
+        "The database is unavailable, or the service is stopping; retry after `Retry-After` "
+        "seconds.",
+    ),
+}
+"""Every `type` a problem can have (the name after `/problems/`): its status and what it means.
+`GET /problems/{name}` serves these descriptions."""
 
 
 class FieldProblem(BaseModel):
@@ -111,7 +156,13 @@ def _invalid(scope: Scope, errors: Sequence[FieldError]) -> Response:
 
 
 def _field_name(location: Sequence[str | int]) -> str:
-    """`("body", "tags", 2)` → `tags[2]`: the field as the client names it."""
+    """`("body", "tags", 2)` → `tags[2]`: the field as the client names it.
+
+    The body as a whole (`("body",)`: missing, or not an object) is `""`, the JSON
+    Pointer of the whole document, so it never reads as a field called `body`.
+    """
+    if tuple(location) == ("body",):
+        return ""
     parts = list(location[1:]) if len(location) > 1 else list(location)
     name = ""
     for part in parts:
@@ -148,31 +199,12 @@ async def _http_error(request: Request, error: Exception) -> Response:
     elif status == 404:
         detail = f"No resource at {request.url.path}"
     elif status == 405:
-        allowed = allowed_methods(request.app, request.scope)
+        allowed = paths_of(request.scope).allowed(request.scope)
         headers["Allow"] = ", ".join(allowed)
         detail = f"{request.method} is not supported here; use {', '.join(allowed)}"
     else:
         detail = str(error.detail)
     return problem(request.scope, status, detail, kind=kind, headers=headers)
-
-
-_METHODS: Final = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-
-
-def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
-    """Every method some route serves at this path.
-
-    Starlette's own 405 names only the methods of the first route that matched
-    the path; asking every route about every method finds them all.
-    """
-    return [
-        method
-        for method in _METHODS
-        if any(
-            route.matches({**scope, "method": method})[0] is Match.FULL
-            for route in app.router.routes
-        )
-    ]
 
 
 async def _invalid_input(request: Request, error: Exception) -> Response:
@@ -205,7 +237,9 @@ async def _not_found(request: Request, error: Exception) -> Response:
 
 
 async def _version_mismatch(request: Request, error: Exception) -> Response:
-    return problem(request.scope, 412, str(error))
+    assert isinstance(error, VersionMismatch)
+    # The current ETag, so that the client can re-read knowingly, or retry at once.
+    return problem(request.scope, 412, str(error), headers={"ETag": etag(error.current_version)})
 
 
 async def _key_in_use(request: Request, error: Exception) -> Response:

@@ -21,6 +21,7 @@ from entrypoints.http.dependencies import (
     flag,
     idempotency,
     require_json,
+    require_merge_patch,
 )
 from entrypoints.http.documentation import ResourceResponses, merge_patch
 from entrypoints.http.paging import add_next_link
@@ -38,6 +39,7 @@ from entrypoints.http.schemas import (
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 responses = ResourceResponses.of("task", "/tasks/{task_id}", "task_id")
 _JSON_BODY = [Depends(require_json)]
+_MERGE_PATCH = [Depends(require_merge_patch)]
 
 
 def task_out(task: Task) -> TaskOut:
@@ -121,7 +123,7 @@ async def get_task(
 @router.patch(
     "/{task_id}",
     summary="Change some fields of a task",
-    dependencies=_JSON_BODY,
+    dependencies=_MERGE_PATCH,
     responses=responses.changed,
     openapi_extra=merge_patch("TaskPatch"),
 )

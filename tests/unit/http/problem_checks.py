@@ -32,6 +32,8 @@ PROBLEMS: Final = {
     "malformed-json": (400, "Bad Request"),
     "not-found": (404, "Not Found"),
     "method-not-allowed": (405, "Method Not Allowed"),
+    "idempotency-key-in-use": (409, "Conflict"),
+    "conflict": (409, "Conflict"),
     "precondition-failed": (412, "Precondition Failed"),
     "content-too-large": (413, "Content Too Large"),
     "unsupported-media-type": (415, "Unsupported Media Type"),
