@@ -16,8 +16,6 @@ from application.errors import (
     AccountGone,
     EmailTaken,
     InvalidGrant,
-    InvalidToken,
-    TokenProblem,
     TooManyAttempts,
 )
 from application.ports import (
@@ -160,15 +158,6 @@ class AccountService:
         async with self._uow() as uow:
             await uow.refresh_tokens.revoke(refresh_token_hash(token))
             await uow.commit()
-
-    def authenticate(self, access_token: str | None) -> int:
-        """The account id an access token was issued to; checked without any storage.
-
-        Whether the account still exists is for the request's own statements to find.
-        """
-        if access_token is None:
-            raise InvalidToken(TokenProblem.MISSING, "This request needs an access token")
-        return self._signer.verify(access_token, self._clock.now())
 
     async def me(self, account_id: int) -> Account:
         async with self._uow(read_only=True) as uow:

@@ -7,6 +7,10 @@ import enum
 from domain.errors import DomainError
 
 
+class InvalidIdempotencyKey(DomainError):
+    """The idempotency key a client sent breaks the rules for keys."""
+
+
 class IdempotencyKeyInUse(DomainError):
     """A request with this idempotency key is still being processed."""
 
@@ -30,6 +34,27 @@ class TooMuchContention(DomainError):
         super().__init__(f"{resource} {resource_id} is being changed by others; try again")
         self.resource = resource
         self.resource_id = resource_id
+
+
+class TokenProblem(enum.Enum):
+    MISSING = "missing"
+    INVALID = "invalid"
+    EXPIRED = "expired"
+
+
+class InvalidToken(DomainError):
+    """The request carries no usable access token; `problem` says why."""
+
+    def __init__(self, problem: TokenProblem, message: str) -> None:
+        super().__init__(message)
+        self.problem = problem
+
+
+class AccountGone(InvalidToken):
+    """The token is well signed, but its account has been deleted."""
+
+    def __init__(self) -> None:
+        super().__init__(TokenProblem.INVALID, "The account of this access token no longer exists")
 
 
 class StorageUnavailable(Exception):
@@ -62,22 +87,9 @@ class TooManyAttempts(DomainError):
         self.retry_after = retry_after
 
 
-class TokenProblem(enum.Enum):
-    MISSING = "missing"
-    INVALID = "invalid"
-    EXPIRED = "expired"
+class StorageOverloaded(StorageUnavailable):
+    """Too many requests wait for the store already: this one is shed at once, to retry later.
 
-
-class InvalidToken(DomainError):
-    """The request carries no usable access token; `problem` says why."""
-
-    def __init__(self, problem: TokenProblem, message: str) -> None:
-        super().__init__(message)
-        self.problem = problem
-
-
-class AccountGone(InvalidToken):
-    """The token is well signed, but its account has been deleted."""
-
-    def __init__(self) -> None:
-        super().__init__(TokenProblem.INVALID, "The account of this access token no longer exists")
+    The store is healthy; it is busy. Callers that only care whether a request
+    may be retried treat it as any `StorageUnavailable`.
+    """

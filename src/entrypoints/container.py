@@ -12,19 +12,19 @@ from dependency_injector import containers, providers
 from sqlalchemy.engine import make_url
 
 from adapters.clock import SystemClock
-from adapters.memory.database import MemoryDatabase
+from adapters.memory.store import MemoryDatabase
 from adapters.memory.unit_of_work import MemoryUnitOfWork
 from adapters.passwords import Argon2PasswordHasher
-from adapters.sqlalchemy.database import EngineOptions, open_database
+from adapters.sqlalchemy.engine import EngineOptions, open_database
 from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
-from adapters.tokens import JwtSigner
+from adapters.tokens import JwtAccessTokens
 from application.accounts import AccountService
 from application.cursors import CursorCodec
 from application.idempotency import IdempotencyPolicy
 from application.notes import NoteService
 from application.paging import Pager
 from application.tasks import TaskService
-from entrypoints.secret import ACCESS_TOKEN_LABEL, CURSOR_LABEL, derive, secret_key
+from entrypoints.secret_key import ACCESS_TOKEN_KEY, CURSOR_KEY, derive, secret_key
 from entrypoints.settings import Settings
 
 
@@ -33,17 +33,10 @@ def backend(database_url: str) -> str:
     return "memory" if make_url(database_url).get_backend_name() == "memory" else "sql"
 
 
-def cursor_key(secret: bytes) -> bytes:
-    return derive(secret, CURSOR_LABEL)
-
-
-def access_token_key(secret: bytes) -> bytes:
-    return derive(secret, ACCESS_TOKEN_LABEL)
-
-
 def engine_options(settings: Settings) -> EngineOptions:
     return EngineOptions(
         pool_size=settings.db_pool_size,
+        pool_wait=settings.db_pool_wait_seconds,
         connect_timeout=settings.db_connect_timeout,
         statement_timeout=settings.db_statement_timeout,
     )
@@ -78,13 +71,13 @@ class Container(containers.DeclarativeContainer):
         sql=providers.Factory(SqlUnitOfWork, database),
     )
 
-    # Never logged, never in a representation: only the derived keys leave here.
     secret = providers.Singleton(secret_key, settings)
     pager = providers.Singleton(
-        Pager, providers.Singleton(CursorCodec, providers.Callable(cursor_key, secret))
+        Pager, providers.Singleton(CursorCodec, providers.Callable(derive, secret, CURSOR_KEY))
     )
-    password_hasher = providers.Singleton(Argon2PasswordHasher)
-    token_signer = providers.Singleton(JwtSigner, providers.Callable(access_token_key, secret))
+    access_tokens = providers.Singleton(
+        JwtAccessTokens, providers.Callable(derive, secret, ACCESS_TOKEN_KEY)
+    )
     idempotency = providers.Singleton(idempotency_policy, settings)
 
     task_service = providers.Factory(
@@ -101,10 +94,11 @@ class Container(containers.DeclarativeContainer):
         pager=pager,
         idempotency=idempotency,
     )
+    password_hasher = providers.Singleton(Argon2PasswordHasher)
     account_service = providers.Factory(
         AccountService,
         uow=unit_of_work.provider,
         clock=clock,
         hasher=password_hasher,
-        signer=token_signer,
+        signer=access_tokens,
     )

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from adapters.memory.database import MemoryDatabase
+from adapters.memory.store import MemoryDatabase
 from adapters.memory.unit_of_work import MemoryUnitOfWork
 from application.idempotency import IdempotencyPolicy
 from application.notes import NoteService
@@ -18,7 +18,9 @@ from entrypoints.app import create_app
 from entrypoints.container import Container
 from entrypoints.settings import Settings
 from support.accounts import FastHasher
+from support.auth import bearer
 from support.clock import SteppingClock
+from support.owners import OWNER
 
 
 @pytest.fixture
@@ -71,7 +73,10 @@ def app(container: Container) -> FastAPI:
 
 
 @pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def client(app: FastAPI, container: Container) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app, signed in as `OWNER`."""
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", headers=bearer(container, OWNER)
+    ) as client:
         yield client

@@ -7,9 +7,10 @@ commit leaves nothing behind, as in the SQL stores.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from adapters.memory.journal import Journal
 from application.errors import AccountGone
@@ -49,9 +50,20 @@ class AccountTables:
 
 
 class MemoryAccountStore(AccountStore):
-    def __init__(self, tables: AccountTables, journal: Journal) -> None:
+    def __init__(
+        self,
+        tables: AccountTables,
+        journal: Journal,
+        *,
+        owned: Sequence[dict[int, Any]] = (),
+        keys: dict[tuple[int, str, str], Any] | None = None,
+    ) -> None:
         self._tables = tables
         self._journal = journal
+        self._owned = owned
+        """Tables of rows with an `owner`, which go with their account (the SQL cascade)."""
+        self._keys = keys if keys is not None else {}
+        """Idempotency keys, by owner first."""
 
     async def add(self, new: NewAccount) -> Account | None:
         if new.email in self._tables.by_email:
@@ -83,6 +95,11 @@ class MemoryAccountStore(AccountStore):
         tokens = self._tables.refresh_tokens
         for token_hash in [h for h, r in tokens.items() if r.token.account_id == account_id]:
             self._journal.put(tokens, token_hash, None)
+        for rows in self._owned:
+            for row_id in [i for i, row in rows.items() if row.owner == account_id]:
+                self._journal.put(rows, row_id, None)
+        for key in [k for k in self._keys if k[0] == account_id]:
+            self._journal.put(self._keys, key, None)
         return True
 
 

@@ -8,9 +8,11 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.account import Account
-from entrypoints.http.auth import Accounts, CurrentAccount
+from entrypoints.http.auth import CurrentAccount
 from entrypoints.http.dependencies import require_json
-from entrypoints.http.documentation import WITH_BODY, problems
+from entrypoints.http.documentation import WITH_BODY
+from entrypoints.http.documentation import error_responses as problems
+from entrypoints.http.tokens import Accounts
 
 router = APIRouter(prefix="/users", tags=["users"])
 

@@ -1,96 +1,35 @@
-"""`POST /auth/token` (RFC 6749) and `POST /auth/revoke` (RFC 7009), and the bearer
-dependency that tells routes which account is calling."""
+"""Who is asking: the bearer token of a request, verified in-process.
+
+A route that needs an account declares `account: CurrentAccount` and gets the
+id of the account its access token was issued for. Verifying a JWT costs no
+database round trip; that the account still exists rides on the request's own
+statements, which read and write only that owner's rows (a deleted account's
+rows are gone, and inserting for it fails its foreign key: `AccountGone`).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Final, Literal, TypeAlias
+from typing import Annotated, Final, TypeAlias
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from pydantic import BaseModel
 
-from application.accounts import AccountService
-from domain.account import EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH
-from entrypoints.http.documentation import problems
-from entrypoints.http.problems import UnsupportedGrant
+from application.errors import InvalidToken, TokenProblem
+from application.ports import TokenSigner
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+REALM: Final = 'Bearer realm="tasks-api"'
 
-TOKEN_URL: Final = "/auth/token"  # noqa: S105 (a path)
-MAX_TOKEN_LENGTH: Final = 2048
-
-# Declared so that the OpenAPI document has the password flow and /docs an Authorize
-# button; `auto_error=False`: a missing token is the use case's to refuse, as a problem.
-bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+# Declares the OAuth2 password flow in the OpenAPI document, so that /docs can
+# authorize; errors are ours (problem+json), not FastAPI's, hence auto_error=False.
+bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
 
-async def account_service(request: Request) -> AccountService:
-    service: AccountService = request.app.state.account_service
-    return service
+async def _current_account(request: Request, token: Annotated[str | None, Depends(bearer)]) -> int:
+    if not token:  # no Authorization header, another scheme, or "Bearer" alone
+        raise InvalidToken(TokenProblem.MISSING, "This request needs a bearer access token")
+    tokens: TokenSigner = request.app.state.access_tokens
+    return tokens.verify(token)
 
 
-Accounts: TypeAlias = Annotated[AccountService, Depends(account_service)]
-
-
-async def current_account(accounts: Accounts, token: Annotated[str | None, Depends(bearer)]) -> int:
-    """The id of the account whose access token the request carries; verified in-process,
-    with no database round trip. Refusals are 401 problems (see problems.py)."""
-    return accounts.authenticate(token)
-
-
-CurrentAccount: TypeAlias = Annotated[int, Depends(current_account)]
-"""Add to a route's parameters: `account_id: CurrentAccount`."""
-
-
-class TokenResponse(BaseModel):
-    access_token: str
-    token_type: Literal["bearer"] = "bearer"  # noqa: S105 (RFC 6750 type)
-    expires_in: int
-    refresh_token: str
-
-
-_TOKEN_RESPONSES: Final = problems(400, 422, 429)
-_TOKEN_RESPONSES[400]["description"] = (
-    "`error` is `invalid_grant` (wrong email or password, or a bad refresh token) "
-    "or `unsupported_grant_type`."
-)
-
-
-@router.post(
-    "/token",
-    summary="Log in with a password, or refresh a token pair",
-    responses=_TOKEN_RESPONSES,
-)
-async def issue_token(
-    request: Request,
-    response: Response,
-    accounts: Accounts,
-    grant_type: Annotated[str, Form(max_length=64)],
-    username: Annotated[str | None, Form(max_length=EMAIL_MAX_LENGTH * 2)] = None,
-    password: Annotated[str | None, Form(max_length=PASSWORD_MAX_LENGTH * 8)] = None,
-    refresh_token: Annotated[str | None, Form(max_length=MAX_TOKEN_LENGTH)] = None,
-) -> TokenResponse:
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Pragma"] = "no-cache"
-    if grant_type == "password" and username is not None and password is not None:
-        address = request.client.host[:64] if request.client else None
-        pair = await accounts.login(email=username, password=password, address=address)
-    elif grant_type == "refresh_token" and refresh_token is not None:
-        pair = await accounts.refresh(refresh_token)
-    else:
-        raise UnsupportedGrant
-    return TokenResponse(
-        access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token
-    )
-
-
-@router.post(
-    "/revoke",
-    summary="Revoke a refresh token and its login (RFC 7009)",
-    responses=problems(422),
-)
-async def revoke_token(
-    accounts: Accounts, token: Annotated[str, Form(max_length=MAX_TOKEN_LENGTH)]
-) -> Response:
-    await accounts.revoke(token)
-    return Response(status_code=200, headers={"Cache-Control": "no-store"})
+CurrentAccount: TypeAlias = Annotated[int, Depends(_current_account)]
+"""The id of the account that sent the request; 401 without a valid access token."""

@@ -10,10 +10,9 @@ from typing import Any, Final
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
-from starlette.routing import Match
 from starlette.types import Scope
 
 from application.errors import (
@@ -21,18 +20,26 @@ from application.errors import (
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
     InvalidGrant,
+    InvalidIdempotencyKey,
     InvalidToken,
+    StorageOverloaded,
     StorageUnavailable,
     TokenProblem,
     TooManyAttempts,
     TooMuchContention,
 )
-from application.idempotency import KEY_FIELD
 from domain.errors import FieldError, InvalidInput, NotFound, VersionMismatch
+from entrypoints.http.auth import REALM
+from entrypoints.http.etags import etag
+from entrypoints.http.methods import paths_of
 from entrypoints.logs import request_id
 
 PROBLEM_JSON: Final = "application/problem+json"
 RETRY_AFTER_SECONDS: Final = 5
+OVERLOADED_RETRY_AFTER_SECONDS: Final = 1
+"""A shed request may come back soon: the database is healthy, only busy."""
+KEY_FIELD: Final = "Idempotency-Key"
+"""How a 422 names the idempotency key: by its header."""
 
 TITLES: Final = {
     400: "Bad Request",
@@ -51,21 +58,89 @@ TITLES: Final = {
 
 log = logging.getLogger(__name__)
 
-REALM: Final = 'Bearer realm="tasks-api"'
-"""The challenge of a 401 (RFC 6750)."""
-
-
-class UnsupportedGrant(Exception):
-    """A grant type the token endpoint does not issue tokens for, or one missing its fields."""
+TYPES: Final = {
+    "malformed-json": (400, "The request body is not valid JSON (or not UTF-8)."),
+    "unauthorized": (401, "The request needs a valid bearer token (`Authorization: Bearer …`)."),
+    "not-found": (404, "No resource at this path: an unknown id or route."),
+    "method-not-allowed": (
+        405,
+        "The path does not answer this method; `Allow` lists those it does.",
+    ),
+    "idempotency-key-in-use": (
+        409,
+        "A request with this `Idempotency-Key` is still being processed; retry it later.",
+    ),
+    "conflict": (409, "The resource is being changed by others all the time; retry later."),
+    "precondition-failed": (
+        412,
+        "`If-Match` named no current ETag of the resource; nothing was changed. The "
+        "response's `ETag` is the current one: re-read the resource and decide again.",
+    ),
+    "content-too-large": (413, "The request body is larger than 1 MiB."),
+    "unsupported-media-type": (
+        415,
+        "The body is not of a type this operation takes: `application/json`, or for a "
+        "PATCH a JSON merge patch (`Accept-Patch` lists the types).",
+    ),
+    "invalid-input": (422, "Some input is invalid: `errors` names each field and what is wrong."),
+    "idempotency-key-reused": (
+        422,
+        "This `Idempotency-Key` was first used with a different body; use a new key.",
+    ),
+    "email-taken": (409, "An account with this email exists already."),
+    "invalid-grant": (
+        400,
+        "The email or password is wrong, or the refresh token is not valid (RFC 6749 "
+        "`invalid_grant`, in `error`).",
+    ),
+    "unsupported-grant-type": (
+        400,
+        "`grant_type` must be `password` (with `username` and `password`) or `refresh_token` "
+        "(with `refresh_token`); RFC 6749 `unsupported_grant_type`, in `error`.",
+    ),
+    "too-many-requests": (429, "Too many attempts; retry after `Retry-After` seconds."),
+    "internal-server-error": (
+        500,
+        "An unexpected error; it is logged with the request id. Nothing internal is revealed.",
+    ),
+    "service-unavailable": (
+        503,
+        "The database is unavailable, or the service is stopping; retry after `Retry-After` "
+        "seconds.",
+    ),
+}
+"""Every `type` a problem can have (the name after `/problems/`): its status and what it means.
+`GET /problems/{name}` serves these descriptions."""
 
 
 class FieldProblem(BaseModel):
-    field: str
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"field": "title", "message": "must not be blank"}]}
+    )
+
+    field: str = Field(
+        description='The field by its bare name (`tags[2]`); `""` is the whole body.'
+    )
     message: str
 
 
 class Problem(BaseModel):
     """An error, as `application/problem+json` (RFC 9457)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "/problems/not-found",
+                    "title": "Not Found",
+                    "status": 404,
+                    "detail": "Task 42 does not exist",
+                    "instance": "/tasks/42",
+                    "request_id": "6f1c2a0e9b",
+                }
+            ]
+        }
+    )
 
     type: str
     title: str
@@ -77,6 +152,22 @@ class Problem(BaseModel):
 
 class ValidationProblem(Problem):
     """A 422: `errors` names every invalid field of the request."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "/problems/invalid-input",
+                    "title": "Unprocessable Content",
+                    "status": 422,
+                    "detail": "The request has 1 invalid field",
+                    "instance": "/tasks",
+                    "request_id": "6f1c2a0e9b",
+                    "errors": [{"field": "title", "message": "must not be blank"}],
+                }
+            ]
+        }
+    )
 
     errors: list[FieldProblem]
 
@@ -119,7 +210,13 @@ def _invalid(scope: Scope, errors: Sequence[FieldError]) -> Response:
 
 
 def _field_name(location: Sequence[str | int]) -> str:
-    """`("body", "tags", 2)` → `tags[2]`: the field as the client names it."""
+    """`("body", "tags", 2)` → `tags[2]`: the field as the client names it.
+
+    The body as a whole (`("body",)`: missing, or not an object) is `""`, the JSON
+    Pointer of the whole document, so it never reads as a field called `body`.
+    """
+    if tuple(location) == ("body",):
+        return ""
     parts = list(location[1:]) if len(location) > 1 else list(location)
     name = ""
     for part in parts:
@@ -156,7 +253,7 @@ async def _http_error(request: Request, error: Exception) -> Response:
     elif status == 404:
         detail = f"No resource at {request.url.path}"
     elif status == 405:
-        allowed = allowed_methods(request.app, request.scope)
+        allowed = paths_of(request.scope).allowed(request.scope)
         headers["Allow"] = ", ".join(allowed)
         detail = f"{request.method} is not supported here; use {', '.join(allowed)}"
     else:
@@ -164,28 +261,75 @@ async def _http_error(request: Request, error: Exception) -> Response:
     return problem(request.scope, status, detail, kind=kind, headers=headers)
 
 
-_METHODS: Final = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-
-
-def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
-    """Every method some route serves at this path.
-
-    Starlette's own 405 names only the methods of the first route that matched
-    the path; asking every route about every method finds them all.
-    """
-    return [
-        method
-        for method in _METHODS
-        if any(
-            route.matches({**scope, "method": method})[0] is Match.FULL
-            for route in app.router.routes
-        )
-    ]
-
-
 async def _invalid_input(request: Request, error: Exception) -> Response:
     assert isinstance(error, InvalidInput)
     return _invalid(request.scope, error.errors)
+
+
+def _unauthorized(request: Request, detail: str, *, invalid_token: bool) -> Response:
+    # RFC 6750 §3: the challenge names the realm, and the error once a token was given.
+    challenge = f'{REALM}, error="invalid_token"' if invalid_token else REALM
+    headers = {"WWW-Authenticate": challenge}
+    return problem(request.scope, 401, detail, kind="unauthorized", headers=headers)
+
+
+async def _invalid_token(request: Request, error: Exception) -> Response:
+    assert isinstance(error, InvalidToken)
+    if error.problem is TokenProblem.MISSING:
+        return _unauthorized(request, str(error), invalid_token=False)
+    # Why a token was refused goes to the log; the client learns only that it was.
+    log.info("access token refused: %s", error)
+    return _unauthorized(request, "The access token is invalid or has expired", invalid_token=True)
+
+
+class UnsupportedGrant(Exception):
+    """A grant type the token endpoint does not issue tokens for, or one missing its fields."""
+
+
+_NO_STORE: Final = {"Cache-Control": "no-store"}
+
+
+async def _email_taken(request: Request, error: Exception) -> Response:
+    return problem(request.scope, 409, str(error), kind="email-taken")
+
+
+async def _invalid_grant(request: Request, error: Exception) -> Response:
+    # RFC 6749's error code, inside the problem: OAuth clients look for `error`.
+    return problem(
+        request.scope,
+        400,
+        str(error),
+        kind="invalid-grant",
+        extra={"error": "invalid_grant"},
+        headers=_NO_STORE,
+    )
+
+
+async def _unsupported_grant(request: Request, error: Exception) -> Response:
+    return problem(
+        request.scope,
+        400,
+        "grant_type must be `password` (with username and password) or `refresh_token` "
+        "(with refresh_token)",
+        kind="unsupported-grant-type",
+        extra={"error": "unsupported_grant_type"},
+        headers=_NO_STORE,
+    )
+
+
+async def _too_many_attempts(request: Request, error: Exception) -> Response:
+    assert isinstance(error, TooManyAttempts)
+    return problem(
+        request.scope,
+        429,
+        str(error),
+        kind="too-many-requests",
+        headers={**_NO_STORE, "Retry-After": str(error.retry_after)},
+    )
+
+
+async def _invalid_key(request: Request, error: Exception) -> Response:
+    return _invalid(request.scope, (FieldError(KEY_FIELD, str(error)),))
 
 
 async def _not_found(request: Request, error: Exception) -> Response:
@@ -193,7 +337,9 @@ async def _not_found(request: Request, error: Exception) -> Response:
 
 
 async def _version_mismatch(request: Request, error: Exception) -> Response:
-    return problem(request.scope, 412, str(error))
+    assert isinstance(error, VersionMismatch)
+    # The current ETag, so that the client can re-read knowingly, or retry at once.
+    return problem(request.scope, 412, str(error), headers={"ETag": etag(error.current_version)})
 
 
 async def _key_in_use(request: Request, error: Exception) -> Response:
@@ -224,62 +370,17 @@ async def _unavailable(request: Request, error: Exception) -> Response:
     )
 
 
-async def _email_taken(request: Request, error: Exception) -> Response:
-    return problem(request.scope, 409, str(error), kind="email-taken")
-
-
-async def _invalid_grant(request: Request, error: Exception) -> Response:
-    # RFC 6749's error code, inside the problem: OAuth clients look for `error`.
+async def _overloaded(request: Request, error: Exception) -> Response:
+    request.app.state.metrics.count_shed("database-wait")
+    log.warning("shed %s %s: %s", request.method, request.url.path, error)
     return problem(
         request.scope,
-        400,
-        str(error),
-        kind="invalid-grant",
-        extra={"error": "invalid_grant"},
-        headers=_NO_STORE,
+        503,
+        "The service is overloaded; try again shortly",
+        kind="overloaded",
+        headers={"Retry-After": str(OVERLOADED_RETRY_AFTER_SECONDS)},
     )
 
-
-async def _unsupported_grant(request: Request, error: Exception) -> Response:
-    assert isinstance(error, UnsupportedGrant)
-    return problem(
-        request.scope,
-        400,
-        "grant_type must be `password` (with username and password) or `refresh_token` "
-        "(with refresh_token)",
-        kind="unsupported-grant-type",
-        extra={"error": "unsupported_grant_type"},
-        headers=_NO_STORE,
-    )
-
-
-async def _too_many_attempts(request: Request, error: Exception) -> Response:
-    assert isinstance(error, TooManyAttempts)
-    return problem(
-        request.scope,
-        429,
-        str(error),
-        kind="too-many-attempts",
-        headers={**_NO_STORE, "Retry-After": str(error.retry_after)},
-    )
-
-
-async def _invalid_token(request: Request, error: Exception) -> Response:
-    """401 (RFC 6750): the challenge names the error only when a token was given."""
-    assert isinstance(error, InvalidToken)
-    challenge = REALM
-    if error.problem is not TokenProblem.MISSING:
-        challenge += ', error="invalid_token"'
-    return problem(
-        request.scope,
-        401,
-        str(error),
-        kind="missing-token" if error.problem is TokenProblem.MISSING else "invalid-token",
-        headers={"WWW-Authenticate": challenge},
-    )
-
-
-_NO_STORE: Final = {"Cache-Control": "no-store"}
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 
@@ -287,17 +388,19 @@ HANDLERS: Final[dict[type[Exception], Handler]] = {
     RequestValidationError: _request_validation,
     HTTPException: _http_error,
     InvalidInput: _invalid_input,
+    InvalidIdempotencyKey: _invalid_key,
+    InvalidToken: _invalid_token,
+    EmailTaken: _email_taken,
+    InvalidGrant: _invalid_grant,
+    UnsupportedGrant: _unsupported_grant,
+    TooManyAttempts: _too_many_attempts,
     NotFound: _not_found,
     VersionMismatch: _version_mismatch,
     IdempotencyKeyInUse: _key_in_use,
     IdempotencyKeyReused: _key_reused,
     TooMuchContention: _contention,
     StorageUnavailable: _unavailable,
-    EmailTaken: _email_taken,
-    InvalidGrant: _invalid_grant,
-    UnsupportedGrant: _unsupported_grant,
-    TooManyAttempts: _too_many_attempts,
-    InvalidToken: _invalid_token,
+    StorageOverloaded: _overloaded,
 }
 """Every expected error and its response. Anything else is a bug: a 500, from the middleware."""
 
