@@ -233,7 +233,7 @@ async def test_a_server_that_stops_answering_gives_503_in_time_and_recovers(
     cluster: PostgresCluster, cluster_url: str
 ) -> None:
     async with client_over(cluster_url) as client:
-        assert client_app(client).state.database.work_budget == BUDGET
+        assert client_app(client).state.container.database().work_budget == BUDGET
         await fill_the_pool(client)
         cluster.freeze()
         try:
