@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from entrypoints.container import Container
-from entrypoints.http import documentation, health, metrics, notes, problems, tasks
+from entrypoints.http import documentation, health, metrics, notes, openapi, problems, tasks
 from entrypoints.http.methods import MethodsMiddleware, Paths
 from entrypoints.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
 
@@ -33,6 +33,8 @@ def create_app(container: Container | None = None) -> FastAPI:
         redirect_slashes=False,
         docs_url=None,
         redoc_url=None,
+        # Operation ids are the endpoints' names (`list_tasks`), not path-derived.
+        generate_unique_id_function=openapi.operation_id,
     )
     # Routes ask the container for their services on each request (no thread-pool
     # hop: see `http/dependencies.py`), so overrides made after this still count.
@@ -54,8 +56,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestContextMiddleware)
 
-    openapi = app.openapi
-    app.openapi = lambda: documentation.only_problem_json(openapi())  # type: ignore[method-assign]
+    openapi.install(app)
     return app
 
 

@@ -10,7 +10,7 @@ from typing import Any, Final
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import Scope
@@ -27,7 +27,7 @@ from application.errors import (
 )
 from domain.errors import FieldError, InvalidInput, NotFound, VersionMismatch
 from entrypoints.http.auth import REALM
-from entrypoints.http.conditional import etag
+from entrypoints.http.etags import etag
 from entrypoints.http.methods import paths_of
 from entrypoints.logs import request_id
 
@@ -100,12 +100,33 @@ TYPES: Final = {
 
 
 class FieldProblem(BaseModel):
-    field: str
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"field": "title", "message": "must not be blank"}]}
+    )
+
+    field: str = Field(
+        description='The field by its bare name (`tags[2]`); `""` is the whole body.'
+    )
     message: str
 
 
 class Problem(BaseModel):
     """An error, as `application/problem+json` (RFC 9457)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "/problems/not-found",
+                    "title": "Not Found",
+                    "status": 404,
+                    "detail": "Task 42 does not exist",
+                    "instance": "/tasks/42",
+                    "request_id": "6f1c2a0e9b",
+                }
+            ]
+        }
+    )
 
     type: str
     title: str
@@ -117,6 +138,22 @@ class Problem(BaseModel):
 
 class ValidationProblem(Problem):
     """A 422: `errors` names every invalid field of the request."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "/problems/invalid-input",
+                    "title": "Unprocessable Content",
+                    "status": 422,
+                    "detail": "The request has 1 invalid field",
+                    "instance": "/tasks",
+                    "request_id": "6f1c2a0e9b",
+                    "errors": [{"field": "title", "message": "must not be blank"}],
+                }
+            ]
+        }
+    )
 
     errors: list[FieldProblem]
 

@@ -6,7 +6,8 @@ import asyncio
 
 import httpx
 import pytest
-from problem_checks import assert_problem, create
+
+from support.problem_checks import assert_problem, create
 
 COLLECTIONS = ["/tasks", "/notes"]
 CHANGES = {"/tasks": [{"done": True}, {"done": False}], "/notes": [{"body": "a"}, {"body": "b"}]}

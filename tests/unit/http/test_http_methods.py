@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from problem_checks import assert_problem, create_note, create_task
+
+from support.problem_checks import assert_problem, create_note, create_task
 
 ACCEPT_PATCH = "application/merge-patch+json, application/json"
 

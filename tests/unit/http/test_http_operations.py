@@ -8,12 +8,12 @@ from typing import Any
 import httpx
 import pytest
 from dependency_injector import providers
-from problem_checks import PROBLEM_FIELDS, assert_problem, client_for, create_task
 from prometheus_client.parser import text_string_to_metric_families
 
 from application.errors import StorageUnavailable
 from entrypoints.app import create_app
 from entrypoints.container import Container
+from support.problem_checks import PROBLEM_FIELDS, assert_problem, client_for, create_task
 
 _VISIBLE_ASCII = re.compile(r"[\x21-\x7e]{1,128}")
 

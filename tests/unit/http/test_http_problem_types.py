@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from problem_checks import PROBLEMS, assert_problem
 
 from entrypoints.http.problems import TYPES
+from support.problem_checks import PROBLEMS, assert_problem
 
 
 def test_every_problem_the_api_answers_with_has_a_documented_type() -> None:
