@@ -93,8 +93,8 @@ def sync_detailed(
      The `type` of every problem body resolves here. HTML for a browser (`Accept: text/html`), JSON
     otherwise. Names: `malformed-json`, `unauthorized`, `not-found`, `method-not-allowed`, `idempotency-
     key-in-use`, `conflict`, `precondition-failed`, `content-too-large`, `unsupported-media-type`,
-    `invalid-input`, `idempotency-key-reused`, `too-many-requests`, `internal-server-error`, `service-
-    unavailable`.
+    `invalid-input`, `idempotency-key-reused`, `email-taken`, `invalid-grant`, `unsupported-grant-type`,
+    `too-many-requests`, `internal-server-error`, `service-unavailable`.
 
     Args:
         name (str):
@@ -131,8 +131,8 @@ def sync(
      The `type` of every problem body resolves here. HTML for a browser (`Accept: text/html`), JSON
     otherwise. Names: `malformed-json`, `unauthorized`, `not-found`, `method-not-allowed`, `idempotency-
     key-in-use`, `conflict`, `precondition-failed`, `content-too-large`, `unsupported-media-type`,
-    `invalid-input`, `idempotency-key-reused`, `too-many-requests`, `internal-server-error`, `service-
-    unavailable`.
+    `invalid-input`, `idempotency-key-reused`, `email-taken`, `invalid-grant`, `unsupported-grant-type`,
+    `too-many-requests`, `internal-server-error`, `service-unavailable`.
 
     Args:
         name (str):
@@ -164,8 +164,8 @@ async def asyncio_detailed(
      The `type` of every problem body resolves here. HTML for a browser (`Accept: text/html`), JSON
     otherwise. Names: `malformed-json`, `unauthorized`, `not-found`, `method-not-allowed`, `idempotency-
     key-in-use`, `conflict`, `precondition-failed`, `content-too-large`, `unsupported-media-type`,
-    `invalid-input`, `idempotency-key-reused`, `too-many-requests`, `internal-server-error`, `service-
-    unavailable`.
+    `invalid-input`, `idempotency-key-reused`, `email-taken`, `invalid-grant`, `unsupported-grant-type`,
+    `too-many-requests`, `internal-server-error`, `service-unavailable`.
 
     Args:
         name (str):
@@ -200,8 +200,8 @@ async def asyncio(
      The `type` of every problem body resolves here. HTML for a browser (`Accept: text/html`), JSON
     otherwise. Names: `malformed-json`, `unauthorized`, `not-found`, `method-not-allowed`, `idempotency-
     key-in-use`, `conflict`, `precondition-failed`, `content-too-large`, `unsupported-media-type`,
-    `invalid-input`, `idempotency-key-reused`, `too-many-requests`, `internal-server-error`, `service-
-    unavailable`.
+    `invalid-input`, `idempotency-key-reused`, `email-taken`, `invalid-grant`, `unsupported-grant-type`,
+    `too-many-requests`, `internal-server-error`, `service-unavailable`.
 
     Args:
         name (str):
