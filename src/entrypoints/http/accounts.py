@@ -18,7 +18,13 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 
 class SignUp(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [{"email": "ada@example.com", "password": "correct horse battery"}]
+        },
+    )
 
     email: str = Field(max_length=1024, description="Trimmed, lower-cased; at most 254 characters.")
     password: str = Field(max_length=1024, description="12..128 characters.")
@@ -28,6 +34,14 @@ class SignUp(BaseModel):
 
 
 class AccountOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"id": 1, "email": "ada@example.com", "created_at": "2026-11-24T07:00:00.123456Z"}
+            ]
+        }
+    )
+
     id: int
     email: str
     created_at: datetime
@@ -51,7 +65,7 @@ async def sign_up(payload: SignUp, accounts: Accounts, response: Response) -> Ac
 
 
 @router.get("/me", summary="The account of the access token", responses=problems(401))
-async def me(account_id: CurrentAccount, accounts: Accounts) -> AccountOut:
+async def get_me(account_id: CurrentAccount, accounts: Accounts) -> AccountOut:
     return account_out(await accounts.me(account_id))
 
 

@@ -52,6 +52,11 @@ def test_operation_ids_are_the_stable_names_of_the_operations(document: dict[str
         ("get", "/health/ready"): "get_readiness",
         ("get", "/metrics"): "get_metrics",
         ("get", "/problems/{name}"): "get_problem_type",
+        ("post", "/users"): "sign_up",
+        ("get", "/users/me"): "get_me",
+        ("delete", "/users/me"): "delete_me",
+        ("post", "/auth/token"): "issue_token",
+        ("post", "/auth/revoke"): "revoke_token",
     }
 
 

@@ -5,8 +5,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.body_issue_token import BodyIssueToken
 from ...models.problem import Problem
+from ...models.token_form import TokenForm
 from ...models.token_response import TokenResponse
 from ...models.validation_problem import ValidationProblem
 from ...types import UNSET, Response, Unset
@@ -14,7 +14,7 @@ from ...types import UNSET, Response, Unset
 
 def _get_kwargs(
     *,
-    body: BodyIssueToken,
+    body: TokenForm,
     x_request_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
@@ -91,14 +91,16 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: BodyIssueToken,
+    body: TokenForm,
     x_request_id: str | Unset = UNSET,
 ) -> Response[Problem | TokenResponse | ValidationProblem]:
     """Log in with a password, or refresh a token pair
 
     Args:
         x_request_id (str | Unset):
-        body (BodyIssueToken):
+        body (TokenForm): RFC 6749 §4.3 and §6. Every field is optional here, so that a missing
+            one is the
+            RFC's 400 (`unsupported_grant_type`, `invalid_grant`), not a 422.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -123,14 +125,16 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    body: BodyIssueToken,
+    body: TokenForm,
     x_request_id: str | Unset = UNSET,
 ) -> Problem | TokenResponse | ValidationProblem | None:
     """Log in with a password, or refresh a token pair
 
     Args:
         x_request_id (str | Unset):
-        body (BodyIssueToken):
+        body (TokenForm): RFC 6749 §4.3 and §6. Every field is optional here, so that a missing
+            one is the
+            RFC's 400 (`unsupported_grant_type`, `invalid_grant`), not a 422.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -150,14 +154,16 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: BodyIssueToken,
+    body: TokenForm,
     x_request_id: str | Unset = UNSET,
 ) -> Response[Problem | TokenResponse | ValidationProblem]:
     """Log in with a password, or refresh a token pair
 
     Args:
         x_request_id (str | Unset):
-        body (BodyIssueToken):
+        body (TokenForm): RFC 6749 §4.3 and §6. Every field is optional here, so that a missing
+            one is the
+            RFC's 400 (`unsupported_grant_type`, `invalid_grant`), not a 422.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -180,14 +186,16 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    body: BodyIssueToken,
+    body: TokenForm,
     x_request_id: str | Unset = UNSET,
 ) -> Problem | TokenResponse | ValidationProblem | None:
     """Log in with a password, or refresh a token pair
 
     Args:
         x_request_id (str | Unset):
-        body (BodyIssueToken):
+        body (TokenForm): RFC 6749 §4.3 and §6. Every field is optional here, so that a missing
+            one is the
+            RFC's 400 (`unsupported_grant_type`, `invalid_grant`), not a 422.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

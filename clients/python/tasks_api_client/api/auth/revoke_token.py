@@ -1,19 +1,19 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.body_revoke_token import BodyRevokeToken
 from ...models.problem import Problem
+from ...models.revoke_form import RevokeForm
 from ...models.validation_problem import ValidationProblem
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
-    body: BodyRevokeToken,
+    body: RevokeForm,
     x_request_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
@@ -36,7 +36,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Any | Problem | ValidationProblem | None:
     if response.status_code == 200:
-        response_200 = response.json()
+        response_200 = cast(Any, None)
         return response_200
 
     if response.status_code == 405:
@@ -79,14 +79,14 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: BodyRevokeToken,
+    body: RevokeForm,
     x_request_id: str | Unset = UNSET,
 ) -> Response[Any | Problem | ValidationProblem]:
     """Revoke a refresh token and its login (RFC 7009)
 
     Args:
         x_request_id (str | Unset):
-        body (BodyRevokeToken):
+        body (RevokeForm): RFC 7009 §2.1.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -111,14 +111,14 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    body: BodyRevokeToken,
+    body: RevokeForm,
     x_request_id: str | Unset = UNSET,
 ) -> Any | Problem | ValidationProblem | None:
     """Revoke a refresh token and its login (RFC 7009)
 
     Args:
         x_request_id (str | Unset):
-        body (BodyRevokeToken):
+        body (RevokeForm): RFC 7009 §2.1.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -138,14 +138,14 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: BodyRevokeToken,
+    body: RevokeForm,
     x_request_id: str | Unset = UNSET,
 ) -> Response[Any | Problem | ValidationProblem]:
     """Revoke a refresh token and its login (RFC 7009)
 
     Args:
         x_request_id (str | Unset):
-        body (BodyRevokeToken):
+        body (RevokeForm): RFC 7009 §2.1.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -168,14 +168,14 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    body: BodyRevokeToken,
+    body: RevokeForm,
     x_request_id: str | Unset = UNSET,
 ) -> Any | Problem | ValidationProblem | None:
     """Revoke a refresh token and its login (RFC 7009)
 
     Args:
         x_request_id (str | Unset):
-        body (BodyRevokeToken):
+        body (RevokeForm): RFC 7009 §2.1.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

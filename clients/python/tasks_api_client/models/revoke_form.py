@@ -6,14 +6,15 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="BodyRevokeToken")
+T = TypeVar("T", bound="RevokeForm")
 
 
 @_attrs_define
-class BodyRevokeToken:
-    """
+class RevokeForm:
+    """RFC 7009 §2.1.
+
     Attributes:
-        token (str):
+        token (str): A refresh token.
     """
 
     token: str
@@ -37,12 +38,12 @@ class BodyRevokeToken:
         d = dict(src_dict)
         token = d.pop("token")
 
-        body_revoke_token = cls(
+        revoke_form = cls(
             token=token,
         )
 
-        body_revoke_token.additional_properties = d
-        return body_revoke_token
+        revoke_form.additional_properties = d
+        return revoke_form
 
     @property
     def additional_keys(self) -> list[str]:

@@ -8,27 +8,33 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="BodyIssueToken")
+T = TypeVar("T", bound="TokenForm")
 
 
 @_attrs_define
-class BodyIssueToken:
-    """
-    Attributes:
-        grant_type (str):
-        username (None | str | Unset):
-        password (None | str | Unset):
-        refresh_token (None | str | Unset):
+class TokenForm:
+    """RFC 6749 §4.3 and §6. Every field is optional here, so that a missing one is the
+    RFC's 400 (`unsupported_grant_type`, `invalid_grant`), not a 422.
+
+        Attributes:
+            grant_type (None | str | Unset): `password` or `refresh_token`.
+            username (None | str | Unset): The email.
+            password (None | str | Unset):
+            refresh_token (None | str | Unset):
     """
 
-    grant_type: str
+    grant_type: None | str | Unset = UNSET
     username: None | str | Unset = UNSET
     password: None | str | Unset = UNSET
     refresh_token: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        grant_type = self.grant_type
+        grant_type: None | str | Unset
+        if isinstance(self.grant_type, Unset):
+            grant_type = UNSET
+        else:
+            grant_type = self.grant_type
 
         username: None | str | Unset
         if isinstance(self.username, Unset):
@@ -50,11 +56,9 @@ class BodyIssueToken:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "grant_type": grant_type,
-            }
-        )
+        field_dict.update({})
+        if grant_type is not UNSET:
+            field_dict["grant_type"] = grant_type
         if username is not UNSET:
             field_dict["username"] = username
         if password is not UNSET:
@@ -67,7 +71,15 @@ class BodyIssueToken:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        grant_type = d.pop("grant_type")
+
+        def _parse_grant_type(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        grant_type = _parse_grant_type(d.pop("grant_type", UNSET))
 
         def _parse_username(data: object) -> None | str | Unset:
             if data is None:
@@ -96,15 +108,15 @@ class BodyIssueToken:
 
         refresh_token = _parse_refresh_token(d.pop("refresh_token", UNSET))
 
-        body_issue_token = cls(
+        token_form = cls(
             grant_type=grant_type,
             username=username,
             password=password,
             refresh_token=refresh_token,
         )
 
-        body_issue_token.additional_properties = d
-        return body_issue_token
+        token_form.additional_properties = d
+        return token_form
 
     @property
     def additional_keys(self) -> list[str]:
