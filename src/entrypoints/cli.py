@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import uvicorn
 from sqlalchemy.engine import make_url
 
-from entrypoints.logs import logging_config
+from entrypoints.log_setup import logging_config
 from entrypoints.migrations import migrate
 from entrypoints.settings import Settings
 
@@ -38,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     args = parser.parse_args(argv)
     settings = Settings()
-    logging.config.dictConfig(logging_config(settings.log_level))
+    logging.config.dictConfig(logging_config(settings.log_level, settings.log_format))
     if args.command == "serve":
         _serve(settings, args.host, args.port, args.workers)
     else:
@@ -66,7 +66,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
             host=host,
             port=port,
             workers=workers,
-            log_config=logging_config(settings.log_level),
+            log_config=logging_config(settings.log_level, settings.log_format),
             access_log=False,
             proxy_headers=True,
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -38,6 +40,11 @@ class Settings(BaseSettings):
         600, gt=0, description="How often expired idempotency keys are deleted."
     )
     log_level: str = Field("INFO", description="Python logging level.")
+    log_format: Literal["auto", "console", "json"] = Field(
+        "auto",
+        description="`json`: one JSON object a line; `console`: readable lines; "
+        "`auto`: console on a terminal, JSON otherwise.",
+    )
     prometheus_multiproc_dir: str | None = Field(
         None,
         description="Empty directory where worker processes share their metrics; "

@@ -24,7 +24,7 @@ from application.errors import (
 )
 from application.idempotency import KEY_FIELD
 from domain.errors import FieldError, InvalidInput, NotFound, VersionMismatch
-from entrypoints.logs import request_id
+from entrypoints.log_setup import request_id
 
 PROBLEM_JSON: Final = "application/problem+json"
 RETRY_AFTER_SECONDS: Final = 5
