@@ -20,7 +20,7 @@ LOCAL_POSTGRES := postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
 TEST_DATABASE_URL ?= $(shell $(PYTHON) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null && echo $(LOCAL_POSTGRES))
 export TEST_DATABASE_URL
 
-.PHONY: run test check bench sync
+.PHONY: run test check bench sync client
 
 run: sync
 	$(UV) run --frozen tasks-api serve $(ARGS)
@@ -31,13 +31,21 @@ test: sync
 	$(UV) run --frozen coverage report
 
 check: sync
-	$(UV) run --frozen ruff check src tests migrations scripts
-	$(UV) run --frozen ruff format --check src tests migrations scripts
+	$(UV) run --frozen ruff check src tests migrations bench
+	$(UV) run --frozen ruff format --check src tests migrations bench
 	$(UV) run --frozen mypy
 	$(UV) run --frozen lint-imports
 
 bench: sync
-	$(UV) run --frozen python scripts/benchmark.py $(ARGS)
+	$(UV) run --frozen python -m bench $(ARGS)
+
+# The typed Python client in clients/python, generated from the schema the app
+# serves (dumped to clients/openapi.json); a test fails when it is out of date.
+client: sync
+	$(UV) run --frozen python scripts/openapi.py > clients/openapi.json
+	PATH="$(CURDIR)/.venv/bin:$$PATH" $(UV) run --frozen openapi-python-client generate \
+		--path clients/openapi.json --output-path clients/python --overwrite \
+		--meta uv --config clients/openapi-python-client.yaml
 
 sync: $(UV)
 	$(UV) sync --frozen --quiet

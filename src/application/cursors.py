@@ -14,11 +14,11 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
+from typing import Final, Protocol
 
-from application.listing import Keyset
 from domain.errors import InvalidValue
-from domain.listing import MAX_ID, Sort, SortField, SortValue
+from domain.ids import is_possible_id
+from domain.sorting import Sort, SortField, SortValue
 
 MAX_CURSOR_LENGTH: Final = 2048
 """Enough for the longest cursor issued: after a 200-character title of
@@ -26,17 +26,37 @@ characters JSON must escape (6 bytes each), about 1,750 characters."""
 _MAC_SIZE: Final = 16
 
 
+class _Row(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Keyset:
+    """A position in a sorted list: the sort value and id of the last row already seen."""
+
+    value: SortValue
+    id: int
+
+    @classmethod
+    def of(cls, row: _Row, sort: Sort) -> Keyset:
+        value: SortValue = getattr(row, sort.field.value)
+        return cls(value, row.id)
+
+
 @dataclass(frozen=True, slots=True)
 class CursorScope:
-    """What a cursor is valid for: one resource's list, in one sort, with one set of filters."""
+    """What a cursor is valid for: one account's list of one resource, in one sort, with
+    one set of filters. Another account's cursor is refused like a tampered one."""
 
+    owner: int
     resource: str
     sort: Sort
     filters: str
     """A stable text form of the filters (their `repr`)."""
 
     def digest(self) -> str:
-        text = f"{self.resource}\n{self.sort}\n{self.filters}"
+        text = f"{self.owner}\n{self.resource}\n{self.sort}\n{self.filters}"
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -69,7 +89,7 @@ class CursorCodec:
                 "was made for another sort or other filters; repeat them as they were, "
                 "or start again without a cursor"
             )
-        if type(last_id) is not int or not 0 < last_id <= MAX_ID:
+        if type(last_id) is not int or not is_possible_id(last_id):
             raise InvalidValue("is not a valid cursor")
         return Keyset(_sort_value(value, scope.sort.field), last_id)
 

@@ -1,41 +1,44 @@
-"""Use cases of notes."""
+"""Use cases of notes: the shared flow of `Resources`, plus how a note is created and changed."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from functools import partial
+from typing import Final
 
-from application.filters import NoteFilters
-from application.idempotency import IdempotencyRequest
-from application.ports import Repository, UnitOfWork
-from application.resources import Created, ResourceService
-from application.snapshots import dump_note, load_note
-from domain.note import NewNote, Note, NoteChanges
-from domain.text import normalize_search
-from domain.validation import Validation
+from application import snapshots
+from application.idempotency import Created, IdempotencyRequest, SnapshotCodec
+from application.preconditions import Precondition
+from application.resources import ResourceKind, Resources
+from domain.note import NewNote, Note, NoteChanges, NoteFilters
+
+NOTES: Final[ResourceKind[Note, NewNote, NoteFilters]] = ResourceKind(
+    name="Note",
+    repository=lambda uow: uow.notes,
+    codec=SnapshotCodec(dump=snapshots.dump, load=partial(snapshots.load, Note)),
+)
 
 
-class NoteService(ResourceService[Note, NewNote, NoteChanges, NoteFilters]):
-    name: ClassVar[str] = "Note"
+class NoteService(Resources[Note, NewNote, NoteFilters]):
+    kind = NOTES
 
     async def create(
-        self, *, title: str, body: str = "", idempotency: IdempotencyRequest | None = None
+        self,
+        owner: int,
+        *,
+        title: str,
+        body: str = "",
+        idempotency: IdempotencyRequest | None = None,
     ) -> Created[Note]:
         new = NewNote.create(title=title, body=body, now=self._clock.now())
-        return await self._create(new, idempotency)
+        return await self._create(owner, new, idempotency)
 
-    @staticmethod
-    def filters(*, q: str | None = None) -> NoteFilters:
-        """Validate list filters as the client gave them; `InvalidInput` names each bad one."""
-        check = Validation()
-        search = None if q is None else check.check("q", normalize_search, q)
-        check.raise_if_invalid()
-        return NoteFilters(search=search)
-
-    def _repository(self, uow: UnitOfWork) -> Repository[Note, NewNote, NoteFilters]:
-        return uow.notes
-
-    def _dump(self, resource: Note) -> str:
-        return dump_note(resource)
-
-    def _load(self, snapshot: str) -> Note:
-        return load_note(snapshot)
+    async def update(
+        self,
+        owner: int,
+        note_id: int,
+        changes: NoteChanges,
+        precondition: Precondition | None = None,
+    ) -> Note:
+        return await self._update(
+            owner, note_id, lambda note, now: note.changed(changes, now), precondition
+        )

@@ -1,47 +1,42 @@
-"""The use cases every versioned resource shares: create, get, list, update, delete.
+"""What the use cases of every versioned resource share: read one, list, create (once,
+with a key), and change or delete conditionally on the version read.
 
 Tasks and notes differ in their fields and filters, not in how they are stored,
-versioned, paged or retried; that common flow lives here once.
+versioned, paged or retried. A `ResourceKind` names what differs for the flow
+(what clients call the resource, where its repository is, its snapshot codec);
+`Resources` runs the flow for one kind. It has no hooks: `TaskService` and
+`NoteService` only add what is theirs (building a new one, and a change).
 """
 
 from __future__ import annotations
 
-import contextlib
-import uuid
-from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar, Final, Generic, Protocol, Self, TypeVar
+from typing import Final, Generic, Protocol, TypeVar
 
-from application.errors import IdempotencyKeyInUse, IdempotencyKeyReused, TooMuchContention
-from application.idempotency import IdempotencyPolicy, IdempotencyRequest
-from application.listing import Listable, ListRequest, Page
-from application.paging import Pager
-from application.ports import (
-    AlreadyClaimed,
-    Clock,
-    NewClaim,
-    Repository,
-    UnitOfWork,
-    UnitOfWorkFactory,
+from application.errors import TooMuchContention
+from application.idempotency import (
+    Created,
+    IdempotencyPolicy,
+    IdempotencyRequest,
+    SnapshotCodec,
+    create_once,
 )
+from application.paging import Listable, ListRequest, Page, Pager
+from application.ports import Clock, Repository, UnitOfWork, UnitOfWorkFactory
 from application.preconditions import Precondition
 from domain.errors import NotFound, VersionMismatch
-from domain.listing import MAX_ID
-
-C_contra = TypeVar("C_contra", contravariant=True)
+from domain.ids import is_possible_id
 
 
-class Versioned(Listable, Protocol[C_contra]):
+class Versioned(Listable, Protocol):
     @property
     def version(self) -> int: ...
 
-    def changed(self, changes: C_contra, now: datetime) -> Self: ...
 
-
-E = TypeVar("E", bound=Versioned)  # type: ignore[type-arg]
+E = TypeVar("E", bound=Versioned)
 N = TypeVar("N")
-Ch = TypeVar("Ch")
 F = TypeVar("F")
 
 # Each lost race means another writer committed in between; a handful of
@@ -50,15 +45,16 @@ _MAX_ATTEMPTS: Final = 10
 
 
 @dataclass(frozen=True, slots=True)
-class Created(Generic[E]):
-    resource: E
-    replayed: bool
-    """True when this is the stored result of an earlier request with the same idempotency key."""
-
-
-class ResourceService(ABC, Generic[E, N, Ch, F]):
-    name: ClassVar[str]
+class ResourceKind(Generic[E, N, F]):
+    name: str
     """How clients call one of these resources, as in "Task 42 does not exist"."""
+    repository: Callable[[UnitOfWork], Repository[E, N, F]]
+    codec: SnapshotCodec[E]
+
+
+class Resources(Generic[E, N, F]):
+    kind: ResourceKind[E, N, F]
+    """Set by each resource's service: which resource this flow runs for."""
 
     def __init__(
         self,
@@ -73,33 +69,69 @@ class ResourceService(ABC, Generic[E, N, Ch, F]):
         self._pager = pager
         self._idempotency = idempotency
 
-    @abstractmethod
-    def _repository(self, uow: UnitOfWork) -> Repository[E, N, F]: ...
-
-    @abstractmethod
-    def _dump(self, resource: E) -> str: ...
-
-    @abstractmethod
-    def _load(self, snapshot: str) -> E: ...
-
-    async def get(self, resource_id: int) -> E:
+    async def get(self, owner: int, resource_id: int) -> E:
         self._check_id(resource_id)
         async with self._uow(read_only=True) as uow:
-            found = await self._repository(uow).get(resource_id)
+            found = await self.kind.repository(uow).get(owner, resource_id)
         if found is None:
-            raise NotFound(self.name, resource_id)
+            raise NotFound(self.kind.name, resource_id)
         return found
 
-    async def list(self, filters: F, request: ListRequest) -> Page[E]:
-        plan = self._pager.plan(request, resource=self.name, filters=filters)
+    async def list(self, owner: int, filters: F, request: ListRequest) -> Page[E]:
+        plan = self._pager.plan(request, owner=owner, resource=self.kind.name, filters=filters)
         async with self._uow(read_only=True) as uow:
-            rows = await self._repository(uow).list(filters, plan.window)
+            rows = await self.kind.repository(uow).list(owner, filters, plan.window)
         return self._pager.page(plan, rows)
 
-    async def update(
-        self, resource_id: int, changes: Ch, precondition: Precondition | None = None
+    async def delete(
+        self, owner: int, resource_id: int, precondition: Precondition | None = None
+    ) -> None:
+        self._check_id(resource_id)
+        if precondition is None or precondition.versions is None:
+            async with self._uow() as uow:
+                if not await self.kind.repository(uow).delete(owner, resource_id):
+                    raise NotFound(self.kind.name, resource_id)
+                await uow.commit()
+                return
+        for _ in range(_MAX_ATTEMPTS):
+            async with self._uow() as uow:
+                repository = self.kind.repository(uow)
+                current = await self._existing(repository, owner, resource_id, precondition)
+                if await repository.delete(owner, resource_id, version=current.version):
+                    await uow.commit()
+                    return
+        raise TooMuchContention(self.kind.name, resource_id)
+
+    async def _create(
+        self, owner: int, new: N, idempotency: IdempotencyRequest | None
+    ) -> Created[E]:
+        async def add(uow: UnitOfWork) -> E:
+            return await self.kind.repository(uow).add(owner, new)
+
+        if idempotency is not None:
+            return await create_once(
+                self._uow,
+                owner=owner,
+                scope=self.kind.name,
+                request=idempotency,
+                add=add,
+                codec=self.kind.codec,
+                clock=self._clock,
+                policy=self._idempotency,
+            )
+        async with self._uow() as uow:
+            created = await add(uow)
+            await uow.commit()
+        return Created(created, replayed=False)
+
+    async def _update(
+        self,
+        owner: int,
+        resource_id: int,
+        change: Callable[[E, datetime], E],
+        precondition: Precondition | None,
     ) -> E:
-        """Apply `changes`; a request that changes nothing returns the resource as it is.
+        """Apply `change`; one that returns the resource itself changes nothing.
 
         The write is conditional on the version just read, so a concurrent change
         is never overwritten unseen: the loser re-reads, re-checks `precondition`
@@ -108,106 +140,33 @@ class ResourceService(ABC, Generic[E, N, Ch, F]):
         self._check_id(resource_id)
         for _ in range(_MAX_ATTEMPTS):
             async with self._uow() as uow:
-                repository = self._repository(uow)
-                current = await self._existing(repository, resource_id, precondition)
-                updated = current.changed(changes, self._clock.now())
+                repository = self.kind.repository(uow)
+                current = await self._existing(repository, owner, resource_id, precondition)
+                updated = change(current, self._clock.now())
                 if updated is current:
                     return current
-                if await repository.update(current, updated):
+                if await repository.update(owner, current, updated):
                     await uow.commit()
                     return updated
-        raise TooMuchContention(self.name, resource_id)
-
-    async def delete(self, resource_id: int, precondition: Precondition | None = None) -> None:
-        self._check_id(resource_id)
-        if precondition is None or precondition.versions is None:
-            async with self._uow() as uow:
-                if not await self._repository(uow).delete(resource_id):
-                    raise NotFound(self.name, resource_id)
-                await uow.commit()
-                return
-        for _ in range(_MAX_ATTEMPTS):
-            async with self._uow() as uow:
-                repository = self._repository(uow)
-                current = await self._existing(repository, resource_id, precondition)
-                if await repository.delete(resource_id, version=current.version):
-                    await uow.commit()
-                    return
-        raise TooMuchContention(self.name, resource_id)
-
-    async def _create(self, new: N, idempotency: IdempotencyRequest | None) -> Created[E]:
-        if idempotency is not None:
-            return await self._create_once(new, idempotency)
-        async with self._uow() as uow:
-            created = await self._repository(uow).add(new)
-            await uow.commit()
-        return Created(created, replayed=False)
-
-    async def _create_once(self, new: N, request: IdempotencyRequest) -> Created[E]:
-        """Create at most once per idempotency key, however often the request is retried.
-
-        The key is claimed in a transaction of its own, so that concurrent
-        retries see it as in flight; the resource and its stored snapshot are
-        then written in one transaction, so neither exists without the other.
-        """
-        scope, key, token = self.name, request.key, uuid.uuid4().hex
-        now = self._clock.now()
-        async with self._uow() as uow:
-            claim = await uow.idempotency.claim(
-                NewClaim(
-                    scope=scope,
-                    key=key,
-                    fingerprint=request.fingerprint,
-                    token=token,
-                    now=now,
-                    lease_until=now + self._idempotency.lease,
-                    expires_at=now + self._idempotency.ttl,
-                )
-            )
-            await uow.commit()
-        if isinstance(claim, AlreadyClaimed):
-            if claim.fingerprint != request.fingerprint:
-                raise IdempotencyKeyReused(key)
-            if claim.snapshot is None:
-                raise IdempotencyKeyInUse(key)
-            return Created(self._load(claim.snapshot), replayed=True)
-
-        try:
-            async with self._uow() as uow:
-                created = await self._repository(uow).add(new)
-                if not await uow.idempotency.complete(scope, key, token, self._dump(created)):
-                    # Our lease ran out and a retry took the key over: leaving now
-                    # rolls the resource back, so it is not created twice.
-                    raise IdempotencyKeyInUse(key)
-                await uow.commit()
-        except IdempotencyKeyInUse:
-            raise
-        except BaseException:
-            await self._release(scope, key, token)
-            raise
-        return Created(created, replayed=False)
-
-    async def _release(self, scope: str, key: str, token: str) -> None:
-        # Best effort: if the store is down, the lease runs out on its own, and
-        # the original error is the one worth reporting.
-        with contextlib.suppress(Exception):
-            async with self._uow() as uow:
-                await uow.idempotency.release(scope, key, token)
-                await uow.commit()
+        raise TooMuchContention(self.kind.name, resource_id)
 
     async def _existing(
-        self, repository: Repository[E, N, F], resource_id: int, precondition: Precondition | None
+        self,
+        repository: Repository[E, N, F],
+        owner: int,
+        resource_id: int,
+        precondition: Precondition | None,
     ) -> E:
         # Locking the row (where the store can) makes concurrent writers take
         # turns instead of losing races; the version check stays the guarantee.
-        current = await repository.get(resource_id, for_update=True)
+        current = await repository.get(owner, resource_id, for_update=True)
         if current is None:
-            raise NotFound(self.name, resource_id)
+            raise NotFound(self.kind.name, resource_id)
         if precondition is not None and not precondition.allows(current.version):
-            raise VersionMismatch(self.name, resource_id)
+            raise VersionMismatch(self.kind.name, resource_id, current.version)
         return current
 
     def _check_id(self, resource_id: int) -> None:
         # Ids beyond 64 bits cannot exist; asking the database would only overflow.
-        if not 0 < resource_id <= MAX_ID:
-            raise NotFound(self.name, resource_id)
+        if not is_possible_id(resource_id):
+            raise NotFound(self.kind.name, resource_id)

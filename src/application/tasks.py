@@ -1,26 +1,30 @@
-"""Use cases of tasks."""
+"""Use cases of tasks: the shared flow of `Resources`, plus how a task is created and changed."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from functools import partial
+from typing import Final
 
-from application.filters import TaskFilters
-from application.idempotency import IdempotencyRequest
-from application.ports import Repository, UnitOfWork
-from application.resources import Created, ResourceService
-from application.snapshots import dump_task, load_task
-from domain.tags import normalize_tags
-from domain.task import NewTask, Task, TaskChanges
-from domain.text import normalize_search
-from domain.validation import Validation
+from application import snapshots
+from application.idempotency import Created, IdempotencyRequest, SnapshotCodec
+from application.preconditions import Precondition
+from application.resources import ResourceKind, Resources
+from domain.task import NewTask, Task, TaskChanges, TaskFilters
+
+TASKS: Final[ResourceKind[Task, NewTask, TaskFilters]] = ResourceKind(
+    name="Task",
+    repository=lambda uow: uow.tasks,
+    codec=SnapshotCodec(dump=snapshots.dump, load=partial(snapshots.load, Task)),
+)
 
 
-class TaskService(ResourceService[Task, NewTask, TaskChanges, TaskFilters]):
-    name: ClassVar[str] = "Task"
+class TaskService(Resources[Task, NewTask, TaskFilters]):
+    kind = TASKS
 
     async def create(
         self,
+        owner: int,
         *,
         title: str,
         description: str | None = None,
@@ -31,24 +35,15 @@ class TaskService(ResourceService[Task, NewTask, TaskChanges, TaskFilters]):
         new = NewTask.create(
             title=title, description=description, done=done, tags=tags, now=self._clock.now()
         )
-        return await self._create(new, idempotency)
+        return await self._create(owner, new, idempotency)
 
-    @staticmethod
-    def filters(
-        *, q: str | None = None, done: bool | None = None, tags: Sequence[str] = ()
-    ) -> TaskFilters:
-        """Validate list filters as the client gave them; `InvalidInput` names each bad one."""
-        check = Validation()
-        search = None if q is None else check.check("q", normalize_search, q)
-        tag_set = check.check("tag", normalize_tags, tags)
-        check.raise_if_invalid()
-        return TaskFilters(search=search, done=done, tags=tag_set)
-
-    def _repository(self, uow: UnitOfWork) -> Repository[Task, NewTask, TaskFilters]:
-        return uow.tasks
-
-    def _dump(self, resource: Task) -> str:
-        return dump_task(resource)
-
-    def _load(self, snapshot: str) -> Task:
-        return load_task(snapshot)
+    async def update(
+        self,
+        owner: int,
+        task_id: int,
+        changes: TaskChanges,
+        precondition: Precondition | None = None,
+    ) -> Task:
+        return await self._update(
+            owner, task_id, lambda task, now: task.changed(changes, now), precondition
+        )

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final
 
-from domain.text import check_length, normalize_title
+from domain.text import check_length, normalize_search, normalize_title
 from domain.timestamps import next_change_time, utc_microseconds
 from domain.unset import UNSET, Unset
 from domain.validation import Validation
@@ -94,3 +94,19 @@ class Note:
             updated_at=next_change_time(self.updated_at, now),
             version=self.version + 1,
         )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoteFilters:
+    """Which notes a list holds, validated and normalised."""
+
+    search: str | None = None
+    """Case-folded search term, matched as a literal substring of the folded title or body."""
+
+    @classmethod
+    def of(cls, *, q: str | None = None) -> NoteFilters:
+        """The filters as a client gave them; `InvalidInput` names each bad one."""
+        check = Validation()
+        search = None if q is None else check.check("q", normalize_search, q)
+        check.raise_if_invalid()
+        return cls(search=search)

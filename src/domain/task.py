@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Final
 
 from domain.tags import Tags, normalize_tags
-from domain.text import check_length, normalize_title
+from domain.text import check_length, normalize_search, normalize_title
 from domain.timestamps import next_change_time, utc_microseconds
 from domain.unset import UNSET, Unset
 from domain.validation import Validation
@@ -45,7 +45,7 @@ class NewTask:
             title=check.check("title", normalize_title, title),
             description=check.check("description", _description, description),
             done=done,
-            tags=check.check("tags", normalize_tags, tags),
+            tags=tuple(check.check("tags", normalize_tags, tags)),
             created_at=utc_microseconds(now),
         )
         check.raise_if_invalid()
@@ -132,3 +132,25 @@ class Task:
             updated_at=next_change_time(self.updated_at, now),
             version=self.version + 1,
         )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskFilters:
+    """Which tasks a list holds, validated and normalised."""
+
+    search: str | None = None
+    """Case-folded search term, matched as a literal substring of the folded title."""
+    done: bool | None = None
+    tags: Tags = ()
+    """The task must carry every one of these."""
+
+    @classmethod
+    def of(
+        cls, *, q: str | None = None, done: bool | None = None, tags: Sequence[str] = ()
+    ) -> TaskFilters:
+        """The filters as a client gave them; `InvalidInput` names each bad one."""
+        check = Validation()
+        search = None if q is None else check.check("q", normalize_search, q)
+        tag_set = tuple(check.check("tag", normalize_tags, tags))
+        check.raise_if_invalid()
+        return cls(search=search, done=done, tags=tag_set)

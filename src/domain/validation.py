@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar, cast
+from typing import TypeVar
 
 from domain.errors import FieldError, InvalidInput, InvalidValue
 
@@ -15,17 +15,17 @@ class Validation:
     def __init__(self) -> None:
         self._errors: list[FieldError] = []
 
-    def check(self, field: str, rule: Callable[[A], T], value: A) -> T:
+    def check(self, field: str, rule: Callable[[A], T], value: A) -> T | A:
         """Apply `rule` to `value`; on failure, record the error under `field`.
 
-        A failed check returns the value unchanged: it is never used, because
-        `raise_if_invalid()` raises before anything is built from it.
+        A failed check returns the value unchanged (hence `T | A`): nothing is
+        built from it, because `raise_if_invalid()` raises first.
         """
         try:
             return rule(value)
         except InvalidValue as error:
             self._errors.extend(FieldError(field + at, message) for at, message in error.problems)
-        return cast(T, value)
+        return value
 
     def raise_if_invalid(self) -> None:
         if self._errors:

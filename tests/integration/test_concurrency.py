@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from adapters.sqlalchemy.database import SqlDatabase
+from adapters.sqlalchemy.engine import SqlDatabase
 from support.apps import app_over, client_of
 from support.databases import SqlStore
 

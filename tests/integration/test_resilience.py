@@ -20,27 +20,32 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from sqlalchemy import pool, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
+from adapters.sqlalchemy.bounded import BUDGET_MARGIN
 from entrypoints.app import create_app
 from entrypoints.container import Container
-from entrypoints.migrations import migrate
+from entrypoints.migrate import migrate
 from entrypoints.settings import Settings
+from support.apps import client_of
+from support.databases import add_test_accounts
 from support.pg_cluster import PostgresCluster, free_port, postgres_cluster
 
 log = logging.getLogger(__name__)
 
 TIMEOUT = 1.0
 """The app's connect and statement timeouts, in seconds."""
-BOUND = 5.0
-"""The most any request may take while the database is away.
+BUDGET = TIMEOUT + BUDGET_MARGIN
+"""What a unit of work may take, however the database fails: the statement timeout + 0.5 s.
 
-The slowest case is a server that stops answering mid-session: the client
-gives up TIMEOUT + 1 s after sending (see `database.py`), then SQLAlchemy
-waits up to 2 s for the broken connection to close gracefully: 4 s.
+The slowest case is a server that stops answering mid-session: the budget
+cancels the work and the connection is terminated, not closed gracefully (which
+took SQLAlchemy 2 s more, on top of asyncpg's own 1-second margin).
 """
+BOUND = BUDGET + 0.5
+"""The most any request may take while the database is away: the budget, and slack for a
+busy machine (the bound is this behaviour; the benchmark measures the real figure)."""
 LIVENESS_BOUND = 0.5
 """The most `/health` may take: it waits on nothing."""
 HANG = 30.0
@@ -63,6 +68,12 @@ def cluster() -> Iterator[PostgresCluster]:
 @pytest.fixture(scope="module")
 async def cluster_url(cluster: PostgresCluster) -> str:
     await migrate(cluster.url)
+    engine = create_async_engine(cluster.url, poolclass=pool.NullPool)
+    try:
+        async with engine.begin() as connection:
+            await add_test_accounts(connection)
+    finally:
+        await engine.dispose()
     return cluster.url
 
 
@@ -75,15 +86,12 @@ async def client_over(url: str) -> AsyncIterator[httpx.AsyncClient]:
             database_url=url,
             db_connect_timeout=TIMEOUT,
             db_statement_timeout=TIMEOUT,
-            cursor_secret="x" * 32,
+            secret_key="x" * 32,
             _env_file=None,
         )
     )
-    app = create_app(container)
-    async with LifespanManager(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
+    async with client_of(create_app(container)) as client:
+        yield client
 
 
 @asynccontextmanager
@@ -95,6 +103,13 @@ async def another_client(url: str) -> AsyncIterator[AsyncConnection]:
             yield connection
     finally:
         await engine.dispose()
+
+
+def client_app(client: httpx.AsyncClient) -> Any:
+    """The app behind an ASGI client."""
+    transport = client._transport
+    assert isinstance(transport, httpx.ASGITransport)
+    return transport.app
 
 
 async def timed(
@@ -218,6 +233,7 @@ async def test_a_server_that_stops_answering_gives_503_in_time_and_recovers(
     cluster: PostgresCluster, cluster_url: str
 ) -> None:
     async with client_over(cluster_url) as client:
+        assert client_app(client).state.container.database().work_budget == BUDGET
         await fill_the_pool(client)
         cluster.freeze()
         try:

@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from entrypoints.app import create_app
 from entrypoints.container import Container
 from entrypoints.settings import Settings
+from support.auth import bearer
+from support.owners import OWNER
 
 
 def app_over(url: str) -> FastAPI:
@@ -20,7 +22,7 @@ def app_over(url: str) -> FastAPI:
     container.settings.override(
         Settings(
             database_url=url,
-            cursor_secret="integration-cursor-secret-0123456789",
+            secret_key="integration-secret-key-0123456789abcdef",
             db_pool_size=20,
             _env_file=None,  # type: ignore[call-arg]
         )
@@ -29,8 +31,12 @@ def app_over(url: str) -> FastAPI:
 
 
 @asynccontextmanager
-async def client_of(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def client_of(app: FastAPI, account_id: int = OWNER) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of `app`, signed in as `account_id`."""
     async with LifespanManager(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        headers = bearer(app.state.container, account_id)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=headers
+        ) as client:
             yield client

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from adapters.memory.database import MemoryDatabase
+from adapters.memory.store import MemoryDatabase
 from adapters.memory.unit_of_work import MemoryUnitOfWork
 from application.idempotency import IdempotencyPolicy
 from application.notes import NoteService
@@ -17,7 +17,9 @@ from application.tasks import TaskService
 from entrypoints.app import create_app
 from entrypoints.container import Container
 from entrypoints.settings import Settings
+from support.auth import bearer
 from support.clock import SteppingClock
+from support.owners import OWNER
 
 
 @pytest.fixture
@@ -49,7 +51,7 @@ def notes(uow, clock: SteppingClock, pager: Pager) -> NoteService:  # type: igno
 def settings() -> Settings:
     return Settings(
         database_url="memory://",
-        cursor_secret="unit-test-cursor-secret-0123456789",
+        secret_key="unit-test-secret-key-0123456789abcdef",
         _env_file=None,  # type: ignore[call-arg]
     )
 
@@ -69,7 +71,10 @@ def app(container: Container) -> FastAPI:
 
 
 @pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def client(app: FastAPI, container: Container) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app, signed in as `OWNER`."""
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", headers=bearer(container, OWNER)
+    ) as client:
         yield client

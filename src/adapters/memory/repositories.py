@@ -1,90 +1,109 @@
-"""In-memory repositories of tasks and notes."""
+"""In-memory repositories of tasks and notes: rows in dicts, written through the journal."""
 
 from __future__ import annotations
 
-from abc import abstractmethod
 from collections.abc import Callable, Iterator
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, TypeVar
 
 from adapters.memory.journal import Journal
-from adapters.memory.listing import select
-from application.filters import NoteFilters, TaskFilters
-from application.listing import Slice, Window
-from application.ports import NoteRepository, TaskRepository
+from adapters.memory.queries import select
+from adapters.memory.store import Owned
+from application.paging import Slice, Window
+from application.ports import Repository
 from application.resources import Versioned
-from domain.note import NewNote, Note
-from domain.task import NewTask, Task
+from domain.note import NewNote, Note, NoteFilters
+from domain.task import NewTask, Task, TaskFilters
 from domain.text import fold
 
-E = TypeVar("E", bound=Versioned)  # type: ignore[type-arg]
-E_co = TypeVar("E_co", covariant=True)
+E = TypeVar("E", bound=Versioned)
+N = TypeVar("N")
 F = TypeVar("F")
 
 
-class _Storable(Protocol[E_co]):
-    def stored_as(self, resource_id: int, /) -> E_co: ...
+class MemoryRepository(Repository[E, N, F], Generic[E, N, F]):
+    """Rows kept in a dict, each with its owner; every write goes through the journal,
+    for rollback. Another owner's row is treated exactly like a missing one.
 
+    What differs between resources is given, not overridden: how a new one
+    becomes a stored one, and which rows a list's filters match.
+    """
 
-N = TypeVar("N", bound=_Storable)  # type: ignore[type-arg]
-
-
-class _MemoryRepository(Generic[E, N, F]):
-    """Rows kept in a dict; every write goes through the journal, for rollback."""
-
-    def __init__(self, rows: dict[int, E], ids: Iterator[int], journal: Journal) -> None:
+    def __init__(
+        self,
+        rows: dict[int, Owned[E]],
+        ids: Iterator[int],
+        journal: Journal,
+        *,
+        stored_as: Callable[[N, int], E],
+        matcher: Callable[[F], Callable[[E], bool]],
+    ) -> None:
         self._rows = rows
         self._ids = ids
         self._journal = journal
+        self._stored_as = stored_as
+        self._matcher = matcher
 
-    @abstractmethod
-    def _matches(self, filters: F) -> Callable[[E], bool]: ...
-
-    async def add(self, new: N) -> E:
-        stored: E = new.stored_as(next(self._ids))
-        self._journal.put(self._rows, stored.id, stored)
+    async def add(self, owner: int, new: N) -> E:
+        stored = self._stored_as(new, next(self._ids))
+        self._journal.put(self._rows, stored.id, Owned(owner, stored))
         return stored
 
-    async def get(self, resource_id: int, *, for_update: bool = False) -> E | None:
+    async def get(self, owner: int, resource_id: int, *, for_update: bool = False) -> E | None:
         # Nothing to lock: no other coroutine runs between a read and the write after it.
-        return self._rows.get(resource_id)
+        return self._own(owner, resource_id)
 
-    async def list(self, filters: F, window: Window) -> Slice[E]:
-        return select(self._rows.values(), self._matches(filters), window)
+    async def list(self, owner: int, filters: F, window: Window) -> Slice[E]:
+        mine = (row.resource for row in self._rows.values() if row.owner == owner)
+        return select(mine, self._matcher(filters), window)
 
-    async def update(self, current: E, updated: E) -> bool:
-        stored = self._rows.get(current.id)
+    async def update(self, owner: int, current: E, updated: E) -> bool:
+        stored = self._own(owner, current.id)
         if stored is None or stored.version != current.version:
             return False
-        self._journal.put(self._rows, current.id, updated)
+        self._journal.put(self._rows, current.id, Owned(owner, updated))
         return True
 
-    async def delete(self, resource_id: int, *, version: int | None = None) -> bool:
-        stored = self._rows.get(resource_id)
+    async def delete(self, owner: int, resource_id: int, *, version: int | None = None) -> bool:
+        stored = self._own(owner, resource_id)
         if stored is None or (version is not None and stored.version != version):
             return False
         self._journal.put(self._rows, resource_id, None)
         return True
 
-
-class MemoryTaskRepository(_MemoryRepository[Task, NewTask, TaskFilters], TaskRepository):
-    def _matches(self, filters: TaskFilters) -> Callable[[Task], bool]:
-        search, done, tags = filters.search, filters.done, set(filters.tags)
-
-        def matches(task: Task) -> bool:
-            return (
-                (search is None or search in fold(task.title))
-                and (done is None or task.done == done)
-                and tags.issubset(task.tags)
-            )
-
-        return matches
+    def _own(self, owner: int, resource_id: int) -> E | None:
+        row = self._rows.get(resource_id)
+        return row.resource if row is not None and row.owner == owner else None
 
 
-class MemoryNoteRepository(_MemoryRepository[Note, NewNote, NoteFilters], NoteRepository):
-    def _matches(self, filters: NoteFilters) -> Callable[[Note], bool]:
-        search = filters.search
+def task_matcher(filters: TaskFilters) -> Callable[[Task], bool]:
+    search, done, tags = filters.search, filters.done, set(filters.tags)
 
-        def matches(note: Note) -> bool:
-            return search is None or search in fold(note.title) or search in fold(note.body)
+    def matches(task: Task) -> bool:
+        return (
+            (search is None or search in fold(task.title))
+            and (done is None or task.done == done)
+            and tags.issubset(task.tags)
+        )
 
-        return matches
+    return matches
+
+
+def note_matcher(filters: NoteFilters) -> Callable[[Note], bool]:
+    search = filters.search
+
+    def matches(note: Note) -> bool:
+        return search is None or search in fold(note.title) or search in fold(note.body)
+
+    return matches
+
+
+def task_repository(
+    rows: dict[int, Owned[Task]], ids: Iterator[int], journal: Journal
+) -> MemoryRepository[Task, NewTask, TaskFilters]:
+    return MemoryRepository(rows, ids, journal, stored_as=NewTask.stored_as, matcher=task_matcher)
+
+
+def note_repository(
+    rows: dict[int, Owned[Note]], ids: Iterator[int], journal: Journal
+) -> MemoryRepository[Note, NewNote, NoteFilters]:
+    return MemoryRepository(rows, ids, journal, stored_as=NewNote.stored_as, matcher=note_matcher)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from adapters.memory.database import MemoryDatabase
 from adapters.memory.idempotency import MemoryIdempotencyStore
 from adapters.memory.journal import Journal
-from adapters.memory.repositories import MemoryNoteRepository, MemoryTaskRepository
+from adapters.memory.repositories import note_repository, task_repository
+from adapters.memory.store import MemoryDatabase
 from application.ports import UnitOfWork
 
 
@@ -22,8 +22,8 @@ class MemoryUnitOfWork(UnitOfWork):
 
     async def __aenter__(self) -> Self:
         db = self._database
-        self.tasks = MemoryTaskRepository(db.tasks, db.task_ids, self._journal)
-        self.notes = MemoryNoteRepository(db.notes, db.note_ids, self._journal)
+        self.tasks = task_repository(db.tasks, db.task_ids, self._journal)
+        self.notes = note_repository(db.notes, db.note_ids, self._journal)
         self.idempotency = MemoryIdempotencyStore(db.idempotency, self._journal)
         return self
 

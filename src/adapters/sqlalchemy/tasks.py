@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Select, bindparam, delete, func, insert, select
+from sqlalchemy import JSON, ColumnElement, Select, bindparam, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sqlalchemy.listing import (
+from adapters.sqlalchemy.queries import (
     AnyRow,
     contains,
     like_pattern,
@@ -15,13 +15,12 @@ from adapters.sqlalchemy.listing import (
     window_params,
     windowed,
 )
-from adapters.sqlalchemy.rows import RowStatements, VersionedRows
 from adapters.sqlalchemy.tables import task_tags, tasks
-from application.filters import TaskFilters
-from application.listing import Slice, Window
-from application.ports import TaskRepository
-from domain.listing import Sort
-from domain.task import NewTask, Task
+from adapters.sqlalchemy.versioned_rows import RowStatements, VersionedRows
+from application.paging import Slice, Window
+from application.ports import Repository
+from domain.sorting import Sort
+from domain.task import NewTask, Task, TaskFilters
 from domain.text import fold
 
 _ListShape = tuple[Sort, bool, bool, bool, bool, bool]
@@ -43,13 +42,13 @@ class TaskStatements:
             if dialect == "postgresql"
             else func.json_group_array(task_tags.c.tag, type_=JSON())
         )
-        tags = (
-            select(aggregate)
-            .where(task_tags.c.task_id == tasks.c.id)
-            .scalar_subquery()
-            .label("tags")
-        )
-        self.columns = (
+
+        def tags_of(task_id: ColumnElement[Any]) -> tuple[ColumnElement[Any]]:
+            tags = select(aggregate).where(task_tags.c.task_id == task_id).scalar_subquery()
+            return (tags.label("tags"),)
+
+        self.tags_of = tags_of
+        self.own_columns = (
             tasks.c.id,
             tasks.c.title,
             tasks.c.description,
@@ -57,8 +56,8 @@ class TaskStatements:
             tasks.c.created_at,
             tasks.c.updated_at,
             tasks.c.version,
-            tags,
         )
+        self.columns = (*self.own_columns, *tags_of(tasks.c.id))
         self.rows = RowStatements(tasks, self.columns)
         self.insert_tags = insert(task_tags)
         self.delete_tags = delete(task_tags).where(task_tags.c.task_id == bindparam("task_id"))
@@ -91,18 +90,27 @@ class TaskStatements:
             conditions.append(
                 tasks.c.id.in_(
                     select(task_tags.c.task_id)
-                    .where(task_tags.c.tag.in_(bindparam("tags", expanding=True)))
+                    .where(
+                        task_tags.c.owner_id == bindparam("owner_id"),
+                        task_tags.c.tag.in_(bindparam("tags", expanding=True)),
+                    )
                     .group_by(task_tags.c.task_id)
                     .having(func.count() == bindparam("tag_count"))
                 )
             )
         return windowed(
-            tasks, self.columns, conditions, sort=sort, keyset=keyset, with_total=with_total
+            tasks,
+            self.own_columns,
+            conditions,
+            sort=sort,
+            keyset=keyset,
+            with_total=with_total,
+            per_row=self.tags_of,
         )
 
 
-def _list_params(filters: TaskFilters, window: Window) -> dict[str, Any]:
-    params = window_params(window)
+def _list_params(owner: int, filters: TaskFilters, window: Window) -> dict[str, Any]:
+    params = window_params(owner, window)
     if filters.search is not None:
         params["search"] = like_pattern(filters.search)
     if filters.done is not None:
@@ -138,46 +146,47 @@ def _values(task: Task | NewTask) -> dict[str, Any]:
     }
 
 
-class SqlTaskRepository(TaskRepository):
+class SqlTaskRepository(Repository[Task, NewTask, TaskFilters]):
     def __init__(self, connection: AsyncConnection, statements: TaskStatements) -> None:
         self._connection = connection
         self._sql = statements
         self._rows = VersionedRows(connection, statements.rows, _task)
 
-    async def add(self, new: NewTask) -> Task:
+    async def add(self, owner: int, new: NewTask) -> Task:
         values = {**_values(new), "created_at": new.created_at, "updated_at": new.created_at}
-        task = new.stored_as(await self._rows.insert(values))
-        await self._insert_tags(task.id, task.tags)
+        task = new.stored_as(await self._rows.insert(owner, values))
+        await self._insert_tags(owner, task.id, task.tags)
         return task
 
-    async def get(self, resource_id: int, *, for_update: bool = False) -> Task | None:
-        return await self._rows.get(resource_id, for_update=for_update)
+    async def get(self, owner: int, resource_id: int, *, for_update: bool = False) -> Task | None:
+        return await self._rows.get(owner, resource_id, for_update=for_update)
 
-    async def list(self, filters: TaskFilters, window: Window) -> Slice[Task]:
+    async def list(self, owner: int, filters: TaskFilters, window: Window) -> Slice[Task]:
         result = await self._connection.execute(
-            self._sql.list(filters, window), _list_params(filters, window)
+            self._sql.list(filters, window), _list_params(owner, filters, window)
         )
         return to_slice(result.all(), window, _task)
 
-    async def update(self, current: Task, updated: Task) -> bool:
+    async def update(self, owner: int, current: Task, updated: Task) -> bool:
         values = {
             **_values(updated),
             "updated_at": updated.updated_at,
             "version": updated.version,
         }
-        if not await self._rows.update(current.id, current.version, values):
+        if not await self._rows.update(owner, current.id, current.version, values):
             return False
         if updated.tags != current.tags:
             await self._connection.execute(self._sql.delete_tags, {"task_id": current.id})
-            await self._insert_tags(current.id, updated.tags)
+            await self._insert_tags(owner, current.id, updated.tags)
         return True
 
-    async def delete(self, resource_id: int, *, version: int | None = None) -> bool:
+    async def delete(self, owner: int, resource_id: int, *, version: int | None = None) -> bool:
         # The task's tags go with it (ON DELETE CASCADE).
-        return await self._rows.delete(resource_id, version)
+        return await self._rows.delete(owner, resource_id, version)
 
-    async def _insert_tags(self, task_id: int, tags: tuple[str, ...]) -> None:
+    async def _insert_tags(self, owner: int, task_id: int, tags: tuple[str, ...]) -> None:
         if tags:
             await self._connection.execute(
-                self._sql.insert_tags, [{"task_id": task_id, "tag": tag} for tag in tags]
+                self._sql.insert_tags,
+                [{"task_id": task_id, "owner_id": owner, "tag": tag} for tag in tags],
             )

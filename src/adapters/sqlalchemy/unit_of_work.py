@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sqlalchemy.database import SqlDatabase
-from adapters.sqlalchemy.errors import is_unavailable, unavailable_on_failure
+from adapters.sqlalchemy.engine import SqlDatabase
+from adapters.sqlalchemy.failures import is_unavailable
 from adapters.sqlalchemy.idempotency import SqlIdempotencyStore
 from adapters.sqlalchemy.notes import SqlNoteRepository
 from adapters.sqlalchemy.tasks import SqlTaskRepository
@@ -27,16 +28,13 @@ class SqlUnitOfWork(UnitOfWork):
         self._database = database
         self._read_only = read_only
         self._connection: AsyncConnection | None = None
+        self._lease: AbstractAsyncContextManager[AsyncConnection] | None = None
 
     async def __aenter__(self) -> Self:
-        async with unavailable_on_failure():
-            connection = await self._database.engine.connect()
-        if self._read_only:
-            try:
-                await connection.execution_options(isolation_level="AUTOCOMMIT")
-            except BaseException:
-                await connection.close()
-                raise
+        # In line for a pooled connection (shed past the configured wait), then
+        # the whole unit of work is bounded by the database's work budget.
+        self._lease = self._database.connection(read_only=self._read_only)
+        connection = await self._lease.__aenter__()
         self._connection = connection
         db = self._database
         self.tasks = SqlTaskRepository(connection, db.tasks)
@@ -50,16 +48,17 @@ class SqlUnitOfWork(UnitOfWork):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        connection, self._connection = self._connection, None
-        assert connection is not None, "the unit of work was not entered"
+        lease, self._lease = self._lease, None
+        assert lease is not None, "the unit of work was not entered"
+        self._connection = None
         try:
-            # Returning the connection to the pool rolls back whatever is uncommitted.
-            await connection.close()
+            # Giving the connection back rolls back whatever is uncommitted.
+            await lease.__aexit__(exc_type, exc, traceback)
         except Exception as error:
-            if exc is None and not is_unavailable(error):
-                raise
-            # The original error, if any, is the one to report; a connection that
-            # broke has already been invalidated by SQLAlchemy.
+            if is_unavailable(error) and not isinstance(error, StorageUnavailable):
+                # The budget ran out (TimeoutError), or the connection failed.
+                raise StorageUnavailable(error.__class__.__name__) from error
+            raise
         if exc is not None and isinstance(exc, Exception) and is_unavailable(exc):
             raise StorageUnavailable(exc.__class__.__name__) from exc
 

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from domain.tags import MAX_TAGS
-from domain.task import Task, TaskChanges
-from entrypoints.http import conditional
+from domain.task import TaskChanges, TaskFilters
+from entrypoints.http import etags
+from entrypoints.http.auth import CurrentAccount
 from entrypoints.http.dependencies import (
     Flag,
     Id,
@@ -20,10 +21,10 @@ from entrypoints.http.dependencies import (
     flag,
     idempotency,
     require_json,
+    require_merge_patch,
 )
 from entrypoints.http.documentation import ResourceResponses, merge_patch
-from entrypoints.http.paging import add_next_link
-from entrypoints.http.representation import not_modified, send_created, send_current
+from entrypoints.http.links import add_next_link
 from entrypoints.http.schemas import (
     SearchTerm,
     TagInput,
@@ -37,19 +38,7 @@ from entrypoints.http.schemas import (
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 responses = ResourceResponses.of("task", "/tasks/{task_id}", "task_id")
 _JSON_BODY = [Depends(require_json)]
-
-
-def task_out(task: Task) -> TaskOut:
-    return TaskOut(
-        id=task.id,
-        title=task.title,
-        description=task.description,
-        done=task.done,
-        tags=list(task.tags),
-        created_at=task.created_at,
-        updated_at=task.updated_at,
-        version=task.version,
-    )
+_MERGE_PATCH = [Depends(require_merge_patch)]
 
 
 @router.post(
@@ -61,9 +50,14 @@ def task_out(task: Task) -> TaskOut:
 )
 @router.post("/", status_code=201, include_in_schema=False, dependencies=_JSON_BODY)
 async def create_task(
-    payload: TaskCreate, tasks: Tasks, response: Response, idempotency_key: IdempotencyKey = None
+    account: CurrentAccount,
+    payload: TaskCreate,
+    tasks: Tasks,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> TaskOut:
     created = await tasks.create(
+        account,
         title=payload.title,
         description=payload.description,
         done=payload.done,
@@ -71,13 +65,14 @@ async def create_task(
         idempotency=idempotency(idempotency_key, payload),
     )
     task = created.resource
-    send_created(response, f"/tasks/{task.id}", task.version, replayed=created.replayed)
-    return task_out(task)
+    etags.send_created(response, f"/tasks/{task.id}", task.version, replayed=created.replayed)
+    return TaskOut.of(task)
 
 
 @router.get("", summary="List tasks", responses=responses.listed)
 @router.get("/", include_in_schema=False)
 async def list_tasks(
+    account: CurrentAccount,
     request: Request,
     response: Response,
     tasks: Tasks,
@@ -90,32 +85,41 @@ async def list_tasks(
         list[TagInput] | None, Query(max_length=MAX_TAGS, description="Has every tag named.")
     ] = None,
 ) -> TaskPage:
-    filters = tasks.filters(q=q, done=flag(done), tags=tag or ())
-    page = await tasks.list(filters, paging)
+    filters = TaskFilters.of(q=q, done=flag(done), tags=tag or ())
+    page = await tasks.list(account, filters, paging)
     add_next_link(request, response, page)
-    return TaskPage.of(page, [task_out(task) for task in page.items])
+    return TaskPage.of(page, [TaskOut.of(task) for task in page.items])
 
 
 @router.get("/{task_id}", summary="Get a task", response_model=TaskOut, responses=responses.fetched)
 async def get_task(
-    task_id: Id, tasks: Tasks, response: Response, if_none_match: IfNoneMatch = None
+    account: CurrentAccount,
+    task_id: Id,
+    tasks: Tasks,
+    response: Response,
+    if_none_match: IfNoneMatch = None,
 ) -> Any:
-    task = await tasks.get(task_id)
-    if unchanged := not_modified(if_none_match, task.version):
+    task = await tasks.get(account, task_id)
+    if unchanged := etags.not_modified(if_none_match, task.version):
         return unchanged
-    send_current(response, task.version)
-    return task_out(task)
+    etags.send_current(response, task.version)
+    return TaskOut.of(task)
 
 
 @router.patch(
     "/{task_id}",
     summary="Change some fields of a task",
-    dependencies=_JSON_BODY,
+    dependencies=_MERGE_PATCH,
     responses=responses.changed,
     openapi_extra=merge_patch("TaskPatch"),
 )
 async def update_task(
-    task_id: Id, payload: TaskPatch, tasks: Tasks, response: Response, if_match: IfMatch = None
+    account: CurrentAccount,
+    task_id: Id,
+    payload: TaskPatch,
+    tasks: Tasks,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> TaskOut:
     changes = TaskChanges(
         title=given(payload.title),
@@ -123,9 +127,9 @@ async def update_task(
         done=given(payload.done),
         tags=given(payload.tags),
     )
-    task = await tasks.update(task_id, changes, conditional.if_match(if_match))
-    send_current(response, task.version)
-    return task_out(task)
+    task = await tasks.update(account, task_id, changes, etags.if_match(if_match))
+    etags.send_current(response, task.version)
+    return TaskOut.of(task)
 
 
 @router.delete(
@@ -135,5 +139,7 @@ async def update_task(
     summary="Delete a task",
     responses=responses.deleted,
 )
-async def delete_task(task_id: Id, tasks: Tasks, if_match: IfMatch = None) -> None:
-    await tasks.delete(task_id, conditional.if_match(if_match))
+async def delete_task(
+    account: CurrentAccount, task_id: Id, tasks: Tasks, if_match: IfMatch = None
+) -> None:
+    await tasks.delete(account, task_id, etags.if_match(if_match))

@@ -5,17 +5,18 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from adapters.memory.database import MemoryDatabase
+from adapters.memory.store import MemoryDatabase
 from adapters.memory.unit_of_work import MemoryUnitOfWork
-from application.errors import IdempotencyKeyInUse, IdempotencyKeyReused
-from application.idempotency import KEY_FIELD, IdempotencyPolicy, IdempotencyRequest
+from application.errors import IdempotencyKeyInUse, IdempotencyKeyReused, InvalidIdempotencyKey
+from application.idempotency import IdempotencyPolicy, IdempotencyRequest
 from application.notes import NoteService
 from application.paging import Pager
 from application.ports import NewClaim
 from application.tasks import TaskService
-from domain.errors import FieldError, InvalidInput
+from domain.errors import InvalidInput
 from domain.task import NewTask, Task, TaskChanges
 from support.clock import SteppingClock
+from support.owners import OWNER
 
 UnitsOfWork = Callable[..., MemoryUnitOfWork]
 
@@ -31,7 +32,8 @@ async def claim_elsewhere(
     async with uow() as unit:
         await unit.idempotency.claim(
             NewClaim(
-                scope=TaskService.name,
+                owner=OWNER,
+                scope=TaskService.kind.name,
                 key=key,
                 fingerprint=REQUEST.fingerprint,
                 token=holder,
@@ -52,10 +54,8 @@ async def claim_elsewhere(
     ids=["empty", "256-chars", "space", "leading-space", "tab", "accent", "cjk", "DEL", "NUL"],
 )
 def test_a_key_that_is_not_1_to_255_visible_ascii_characters_is_invalid(key: str):
-    with pytest.raises(InvalidInput) as error:
+    with pytest.raises(InvalidIdempotencyKey, match=r"must be 1\.\.255 visible ASCII characters"):
         IdempotencyRequest(key, "fingerprint")
-    assert error.value.errors == (FieldError(KEY_FIELD, "must be 1..255 visible ASCII characters"),)
-    assert KEY_FIELD == "Idempotency-Key"
 
 
 @pytest.mark.parametrize("key", ["k", "!", "~", "x" * 255, "a-Z_0.9:/+=~!{}"])
@@ -67,34 +67,36 @@ def test_a_key_of_1_to_255_visible_ascii_characters_is_valid(key: str):
 
 
 async def test_the_first_request_with_a_key_creates(tasks: TaskService, database: MemoryDatabase):
-    created = await tasks.create(title="Ship it", idempotency=REQUEST)
+    created = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     assert not created.replayed
-    assert list(database.tasks.values()) == [created.resource]
+    assert [row.resource for row in database.tasks.values()] == [created.resource]
 
 
 async def test_a_repeated_request_returns_the_first_result_and_creates_nothing(
     tasks: TaskService, database: MemoryDatabase
 ):
-    first = await tasks.create(title="Ship it", idempotency=REQUEST)
-    again = await tasks.create(title="Ship it", idempotency=REQUEST)
+    first = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
+    again = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     assert again.replayed
     assert again.resource == first.resource
     assert len(database.tasks) == 1
 
 
 async def test_a_replay_returns_the_task_as_it_was_created(tasks: TaskService):
-    first = await tasks.create(title="Ship it", idempotency=REQUEST)
-    await tasks.update(first.resource.id, TaskChanges(title="Shipped"))
-    again = await tasks.create(title="Ship it", idempotency=REQUEST)
+    first = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
+    await tasks.update(OWNER, first.resource.id, TaskChanges(title="Shipped"))
+    again = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     assert again.resource == first.resource
 
 
 async def test_the_same_key_with_another_body_is_refused(
     tasks: TaskService, database: MemoryDatabase
 ):
-    await tasks.create(title="Ship it", idempotency=REQUEST)
+    await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     with pytest.raises(IdempotencyKeyReused):
-        await tasks.create(title="Other", idempotency=IdempotencyRequest(KEY, "another body"))
+        await tasks.create(
+            OWNER, title="Other", idempotency=IdempotencyRequest(KEY, "another body")
+        )
     assert len(database.tasks) == 1
 
 
@@ -106,7 +108,7 @@ async def test_the_same_key_while_the_first_request_is_in_flight_is_refused(
 ):
     await claim_elsewhere(uow, clock.now())
     with pytest.raises(IdempotencyKeyInUse):
-        await tasks.create(title="Ship it", idempotency=REQUEST)
+        await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     assert database.tasks == {}
 
 
@@ -117,20 +119,22 @@ async def test_another_body_while_the_first_request_is_in_flight_is_refused_as_r
 ):
     await claim_elsewhere(uow, clock.now())
     with pytest.raises(IdempotencyKeyReused):
-        await tasks.create(title="Other", idempotency=IdempotencyRequest(KEY, "another body"))
+        await tasks.create(
+            OWNER, title="Other", idempotency=IdempotencyRequest(KEY, "another body")
+        )
 
 
 async def test_keys_of_tasks_and_notes_do_not_collide(tasks: TaskService, notes: NoteService):
-    task = await tasks.create(title="a task", idempotency=REQUEST)
-    note = await notes.create(title="a note", idempotency=REQUEST)
+    task = await tasks.create(OWNER, title="a task", idempotency=REQUEST)
+    note = await notes.create(OWNER, title="a note", idempotency=REQUEST)
     assert not task.replayed
     assert not note.replayed
     assert note.resource.title == "a note"
 
 
 async def test_different_keys_create_different_tasks(tasks: TaskService, database: MemoryDatabase):
-    await tasks.create(title="Ship it", idempotency=IdempotencyRequest("one", "fp"))
-    await tasks.create(title="Ship it", idempotency=IdempotencyRequest("two", "fp"))
+    await tasks.create(OWNER, title="Ship it", idempotency=IdempotencyRequest("one", "fp"))
+    await tasks.create(OWNER, title="Ship it", idempotency=IdempotencyRequest("two", "fp"))
     assert len(database.tasks) == 2
 
 
@@ -138,18 +142,18 @@ async def test_different_keys_create_different_tasks(tasks: TaskService, databas
 
 
 async def test_a_key_is_replayed_until_it_expires(tasks: TaskService, clock: SteppingClock):
-    first = await tasks.create(title="Ship it", idempotency=REQUEST)
+    first = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     clock.advance(POLICY.ttl - timedelta(seconds=1))
-    again = await tasks.create(title="Ship it", idempotency=REQUEST)
+    again = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     assert (again.replayed, again.resource) == (True, first.resource)
 
 
 async def test_an_expired_key_is_taken_over_and_creates_anew(
     tasks: TaskService, clock: SteppingClock, database: MemoryDatabase
 ):
-    first = await tasks.create(title="Ship it", idempotency=REQUEST)
+    first = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     clock.advance(POLICY.ttl)
-    again = await tasks.create(title="Ship it", idempotency=REQUEST)
+    again = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     assert not again.replayed
     assert again.resource.id != first.resource.id
     assert len(database.tasks) == 2
@@ -158,9 +162,11 @@ async def test_an_expired_key_is_taken_over_and_creates_anew(
 async def test_an_expired_key_can_be_reused_with_another_body(
     tasks: TaskService, clock: SteppingClock
 ):
-    await tasks.create(title="Ship it", idempotency=REQUEST)
+    await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     clock.advance(POLICY.ttl)
-    other = await tasks.create(title="Other", idempotency=IdempotencyRequest(KEY, "another body"))
+    other = await tasks.create(
+        OWNER, title="Other", idempotency=IdempotencyRequest(KEY, "another body")
+    )
     assert (other.replayed, other.resource.title) == (False, "Other")
 
 
@@ -171,9 +177,9 @@ async def test_a_request_whose_lease_ran_out_is_taken_over(
 ):
     await claim_elsewhere(uow, clock.now())
     clock.advance(POLICY.lease)
-    created = await tasks.create(title="Ship it", idempotency=REQUEST)
+    created = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     assert not created.replayed
-    assert (await tasks.create(title="Ship it", idempotency=REQUEST)).replayed
+    assert (await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)).replayed
 
 
 async def test_a_request_within_its_lease_is_still_in_flight(
@@ -184,7 +190,7 @@ async def test_a_request_within_its_lease_is_still_in_flight(
     await claim_elsewhere(uow, clock.now())
     clock.advance(POLICY.lease - timedelta(seconds=1))
     with pytest.raises(IdempotencyKeyInUse):
-        await tasks.create(title="Ship it", idempotency=REQUEST)
+        await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
 
 
 # Failures
@@ -194,10 +200,10 @@ async def test_invalid_input_creates_nothing_and_claims_no_key(
     tasks: TaskService, database: MemoryDatabase
 ):
     with pytest.raises(InvalidInput):
-        await tasks.create(title=" ", idempotency=REQUEST)
+        await tasks.create(OWNER, title=" ", idempotency=REQUEST)
     assert database.tasks == {}
     assert database.idempotency == {}
-    assert not (await tasks.create(title="Fixed", idempotency=REQUEST)).replayed
+    assert not (await tasks.create(OWNER, title="Fixed", idempotency=REQUEST)).replayed
 
 
 class _HookedUnitOfWork(MemoryUnitOfWork):
@@ -211,9 +217,9 @@ class _HookedUnitOfWork(MemoryUnitOfWork):
         await super().__aenter__()
         add = self.tasks.add
 
-        async def add_after_hook(new: NewTask) -> Task:
+        async def add_after_hook(owner: int, new: NewTask) -> Task:
             await self._before_add()
-            return await add(new)
+            return await add(owner, new)
 
         self.tasks.add = add_after_hook
         return self
@@ -241,10 +247,12 @@ async def test_a_create_that_fails_releases_its_key_so_that_a_retry_runs_at_once
         raise ConnectionError("the store went away")
 
     with pytest.raises(ConnectionError):
-        await service_with(database, clock, pager, crash).create(title="t", idempotency=REQUEST)
+        await service_with(database, clock, pager, crash).create(
+            OWNER, title="t", idempotency=REQUEST
+        )
     assert database.tasks == {}
     assert database.idempotency == {}
-    assert not (await tasks.create(title="t", idempotency=REQUEST)).replayed
+    assert not (await tasks.create(OWNER, title="t", idempotency=REQUEST)).replayed
 
 
 async def test_a_request_whose_key_was_taken_over_while_it_ran_creates_nothing(
@@ -258,9 +266,9 @@ async def test_a_request_whose_key_was_taken_over_while_it_ran_creates_nothing(
 
     slow = service_with(database, clock, pager, a_retry_takes_the_key_over)
     with pytest.raises(IdempotencyKeyInUse):
-        await slow.create(title="t", idempotency=REQUEST)
+        await slow.create(OWNER, title="t", idempotency=REQUEST)
     assert database.tasks == {}
-    assert database.idempotency[(TaskService.name, KEY)].token == "retry"
+    assert database.idempotency[(OWNER, TaskService.kind.name, KEY)].token == "retry"
 
 
 # Purging
@@ -272,15 +280,17 @@ async def test_purging_deletes_only_expired_keys(
     uow: UnitsOfWork,
     database: MemoryDatabase,
 ):
-    await tasks.create(title="old", idempotency=IdempotencyRequest("old", "fp"))
+    await tasks.create(OWNER, title="old", idempotency=IdempotencyRequest("old", "fp"))
     clock.advance(timedelta(hours=1))
-    await tasks.create(title="new", idempotency=IdempotencyRequest("new", "fp"))
+    await tasks.create(OWNER, title="new", idempotency=IdempotencyRequest("new", "fp"))
     clock.advance(POLICY.ttl - timedelta(minutes=30))
     async with uow() as unit:
         assert await unit.idempotency.purge_expired(clock.now()) == 1
         await unit.commit()
-    assert set(database.idempotency) == {(TaskService.name, "new")}
-    assert (await tasks.create(title="new", idempotency=IdempotencyRequest("new", "fp"))).replayed
+    assert set(database.idempotency) == {(OWNER, TaskService.kind.name, "new")}
+    assert (
+        await tasks.create(OWNER, title="new", idempotency=IdempotencyRequest("new", "fp"))
+    ).replayed
 
 
 async def test_purging_with_nothing_expired_deletes_nothing(
@@ -289,7 +299,7 @@ async def test_purging_with_nothing_expired_deletes_nothing(
     uow: UnitsOfWork,
     database: MemoryDatabase,
 ):
-    await tasks.create(title="t", idempotency=REQUEST)
+    await tasks.create(OWNER, title="t", idempotency=REQUEST)
     async with uow() as unit:
         assert await unit.idempotency.purge_expired(clock.now()) == 0
     assert len(database.idempotency) == 1

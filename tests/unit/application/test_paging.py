@@ -4,12 +4,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from application.filters import TaskFilters
-from application.listing import Keyset, ListRequest, Slice
-from application.paging import PagePlan, Pager
+from application.cursors import Keyset
+from application.paging import ListRequest, PagePlan, Pager, Slice
 from domain.errors import InvalidInput
-from domain.listing import Sort, SortField
-from domain.task import NewTask, Task
+from domain.sorting import Sort, SortField
+from domain.task import NewTask, Task, TaskFilters
 
 START = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
 FILTERS = TaskFilters(done=False)
@@ -21,7 +20,7 @@ def task(task_id: int) -> Task:
 
 
 def plan(pager: Pager, filters: object = FILTERS, **request: object) -> PagePlan:
-    return pager.plan(ListRequest(**request), resource="Task", filters=filters)
+    return pager.plan(ListRequest(**request), owner=1, resource="Task", filters=filters)
 
 
 def invalid_fields(pager: Pager, **request: object) -> list[str]:
@@ -97,7 +96,7 @@ def test_a_cursor_for_another_sort_is_rejected(pager: Pager):
 def test_a_cursor_for_another_resource_is_rejected(pager: Pager):
     cursor = cursor_after(pager, 10)
     with pytest.raises(InvalidInput) as error:
-        pager.plan(ListRequest(cursor=cursor), resource="Note", filters=FILTERS)
+        pager.plan(ListRequest(cursor=cursor), owner=1, resource="Note", filters=FILTERS)
     assert [e.field for e in error.value.errors] == ["cursor"]
 
 

@@ -4,24 +4,25 @@ from datetime import timedelta
 
 import pytest
 
-from adapters.memory.database import MemoryDatabase
-from application.listing import ListRequest, Page
+from adapters.memory.store import MemoryDatabase
+from application.paging import ListRequest, Page
 from application.preconditions import ANY_VERSION, Precondition
 from application.tasks import TaskService
 from domain.errors import InvalidInput, NotFound, VersionMismatch
-from domain.listing import MAX_ID
-from domain.task import Task, TaskChanges
+from domain.ids import MAX_ID
+from domain.task import Task, TaskChanges, TaskFilters
 from support.clock import START, SteppingClock
+from support.owners import OWNER
 
 
 async def create_all(tasks: TaskService, *titles: str, **fields: object) -> list[Task]:
-    return [(await tasks.create(title=title, **fields)).resource for title in titles]
+    return [(await tasks.create(OWNER, title=title, **fields)).resource for title in titles]
 
 
 async def titles(
     tasks: TaskService, request: ListRequest | None = None, **filters: object
 ) -> list[str]:
-    page = await tasks.list(TaskService.filters(**filters), request or ListRequest())
+    page = await tasks.list(OWNER, TaskFilters.of(**filters), request or ListRequest())
     return [task.title for task in page.items]
 
 
@@ -33,7 +34,7 @@ def invalid_fields(error: pytest.ExceptionInfo[InvalidInput]) -> list[str]:
 
 
 async def test_a_new_task_is_stored_with_id_version_and_timestamps(tasks: TaskService):
-    created = await tasks.create(title="  Ship it ", description="now", tags=["Backend"])
+    created = await tasks.create(OWNER, title="  Ship it ", description="now", tags=["Backend"])
     task = created.resource
     assert not created.replayed
     assert task == Task(
@@ -46,7 +47,7 @@ async def test_a_new_task_is_stored_with_id_version_and_timestamps(tasks: TaskSe
         updated_at=START,
         version=1,
     )
-    assert await tasks.get(1) == task
+    assert await tasks.get(OWNER, 1) == task
 
 
 async def test_tasks_get_increasing_ids(tasks: TaskService):
@@ -57,24 +58,24 @@ async def test_an_invalid_task_is_rejected_and_nothing_is_stored(
     tasks: TaskService, database: MemoryDatabase
 ):
     with pytest.raises(InvalidInput) as error:
-        await tasks.create(title="", tags=["ok", "not ok"])
+        await tasks.create(OWNER, title="", tags=["ok", "not ok"])
     assert invalid_fields(error) == ["title", "tags[1]"]
     assert database.tasks == {}
 
 
 async def test_getting_an_unknown_task_is_not_found(tasks: TaskService):
     with pytest.raises(NotFound, match="Task 99 does not exist"):
-        await tasks.get(99)
+        await tasks.get(OWNER, 99)
 
 
 @pytest.mark.parametrize("task_id", [0, -1, MAX_ID + 1, 2**80])
 async def test_an_id_that_cannot_exist_is_not_found(tasks: TaskService, task_id: int):
     with pytest.raises(NotFound):
-        await tasks.get(task_id)
+        await tasks.get(OWNER, task_id)
     with pytest.raises(NotFound):
-        await tasks.update(task_id, TaskChanges(done=True))
+        await tasks.update(OWNER, task_id, TaskChanges(done=True))
     with pytest.raises(NotFound):
-        await tasks.delete(task_id)
+        await tasks.delete(OWNER, task_id)
 
 
 # List
@@ -87,7 +88,7 @@ async def test_a_list_is_newest_first_by_default(tasks: TaskService):
 
 async def test_a_list_can_be_sorted_by_title_with_ties_broken_by_id(tasks: TaskService):
     created = await create_all(tasks, "b", "a", "b", "B", "é")
-    page = await tasks.list(TaskService.filters(), ListRequest(sort="title"))
+    page = await tasks.list(OWNER, TaskFilters.of(), ListRequest(sort="title"))
     assert [(t.title, t.id) for t in page.items] == [
         ("B", created[3].id),
         ("a", created[1].id),
@@ -104,7 +105,7 @@ async def test_a_list_can_be_sorted_by_creation_time_descending(tasks: TaskServi
 
 async def test_a_list_can_be_sorted_by_last_change(tasks: TaskService):
     first, _ = await create_all(tasks, "first", "second")
-    await tasks.update(first.id, TaskChanges(done=True))
+    await tasks.update(OWNER, first.id, TaskChanges(done=True))
     assert await titles(tasks, ListRequest(sort="-updated_at")) == ["first", "second"]
 
 
@@ -122,60 +123,62 @@ async def test_a_search_ignores_the_description(tasks: TaskService):
 
 async def test_a_list_can_be_filtered_by_done(tasks: TaskService):
     _, finished = await create_all(tasks, "todo", "finished")
-    await tasks.update(finished.id, TaskChanges(done=True))
+    await tasks.update(OWNER, finished.id, TaskChanges(done=True))
     assert await titles(tasks, done=True) == ["finished"]
     assert await titles(tasks, done=False) == ["todo"]
 
 
 async def test_a_task_must_carry_every_tag_named(tasks: TaskService):
-    await tasks.create(title="both", tags=["a", "b"])
-    await tasks.create(title="only a", tags=["a"])
-    await tasks.create(title="none")
+    await tasks.create(OWNER, title="both", tags=["a", "b"])
+    await tasks.create(OWNER, title="only a", tags=["a"])
+    await tasks.create(OWNER, title="none")
     assert await titles(tasks, tags=["A"]) == ["only a", "both"]
     assert await titles(tasks, tags=["a", " B "]) == ["both"]
 
 
 def test_list_filters_are_normalised():
-    filters = TaskService.filters(q="Ship", done=False, tags=["B", "a", "b"])
+    filters = TaskFilters.of(q="Ship", done=False, tags=["B", "a", "b"])
     assert (filters.search, filters.done, filters.tags) == ("ship", False, ("a", "b"))
 
 
 def test_every_invalid_list_filter_is_named():
     with pytest.raises(InvalidInput) as error:
-        TaskService.filters(q="", tags=["ok", "not ok"])
+        TaskFilters.of(q="", tags=["ok", "not ok"])
     assert invalid_fields(error) == ["q", "tag[1]"]
 
 
 async def test_an_offset_page_counts_every_match_and_points_to_the_next_rows(tasks: TaskService):
     await create_all(tasks, *"abcde")
-    page = await tasks.list(TaskService.filters(), ListRequest(limit=2, offset=1))
+    page = await tasks.list(OWNER, TaskFilters.of(), ListRequest(limit=2, offset=1))
     assert [t.title for t in page.items] == ["d", "c"]
     assert (page.total, page.limit, page.offset, page.cursor_mode) == (5, 2, 1, False)
     assert page.next_cursor is not None
     following = await tasks.list(
-        TaskService.filters(), ListRequest(limit=2, cursor=page.next_cursor)
+        OWNER, TaskFilters.of(), ListRequest(limit=2, cursor=page.next_cursor)
     )
     assert [t.title for t in following.items] == ["b", "a"]
 
 
 async def test_an_offset_past_the_end_gives_an_empty_page(tasks: TaskService):
     await create_all(tasks, "a")
-    page = await tasks.list(TaskService.filters(), ListRequest(offset=5))
+    page = await tasks.list(OWNER, TaskFilters.of(), ListRequest(offset=5))
     assert (list(page.items), page.total, page.next_cursor) == ([], 1, None)
 
 
 async def walk(tasks: TaskService, sort: str, limit: int, **filters: object) -> list[Page[Task]]:
-    pages = [await tasks.list(TaskService.filters(**filters), ListRequest(limit=limit, sort=sort))]
+    pages = [
+        await tasks.list(OWNER, TaskFilters.of(**filters), ListRequest(limit=limit, sort=sort))
+    ]
     while (cursor := pages[-1].next_cursor) is not None:
         request = ListRequest(limit=limit, sort=sort, cursor=cursor)
-        pages.append(await tasks.list(TaskService.filters(**filters), request))
+        pages.append(await tasks.list(OWNER, TaskFilters.of(**filters), request))
     return pages
 
 
 @pytest.mark.parametrize("sort", ["id", "-id", "title", "-title", "created_at", "-updated_at"])
 async def test_cursor_pages_list_every_match_once_in_order(tasks: TaskService, sort: str):
     await create_all(tasks, "b", "a", "c", "a", "b", "d", "a")
-    everything = await tasks.list(TaskService.filters(), ListRequest(limit=100, sort=sort))
+    everything = await tasks.list(OWNER, TaskFilters.of(), ListRequest(limit=100, sort=sort))
     pages = await walk(tasks, sort, limit=2)
     assert [t.id for page in pages for t in page.items] == [t.id for t in everything.items]
     assert [len(page.items) for page in pages] == [2, 2, 2, 1]
@@ -189,11 +192,13 @@ async def test_cursor_pages_keep_their_filters(tasks: TaskService):
 
 async def test_a_cursor_page_has_no_total_unless_asked(tasks: TaskService):
     await create_all(tasks, *"abc")
-    first = await tasks.list(TaskService.filters(), ListRequest(limit=1))
+    first = await tasks.list(OWNER, TaskFilters.of(), ListRequest(limit=1))
     assert first.next_cursor is not None
-    plain = await tasks.list(TaskService.filters(), ListRequest(limit=1, cursor=first.next_cursor))
+    plain = await tasks.list(
+        OWNER, TaskFilters.of(), ListRequest(limit=1, cursor=first.next_cursor)
+    )
     counted = await tasks.list(
-        TaskService.filters(), ListRequest(limit=1, cursor=first.next_cursor, with_total=True)
+        OWNER, TaskFilters.of(), ListRequest(limit=1, cursor=first.next_cursor, with_total=True)
     )
     assert (plain.total, plain.offset, plain.cursor_mode) == (None, 0, True)
     assert counted.total == 3
@@ -201,10 +206,10 @@ async def test_a_cursor_page_has_no_total_unless_asked(tasks: TaskService):
 
 async def test_a_cursor_cannot_be_used_with_other_filters(tasks: TaskService):
     await create_all(tasks, "a", "b")
-    first = await tasks.list(TaskService.filters(), ListRequest(limit=1))
+    first = await tasks.list(OWNER, TaskFilters.of(), ListRequest(limit=1))
     assert first.next_cursor is not None
     with pytest.raises(InvalidInput) as error:
-        await tasks.list(TaskService.filters(done=True), ListRequest(cursor=first.next_cursor))
+        await tasks.list(OWNER, TaskFilters.of(done=True), ListRequest(cursor=first.next_cursor))
     assert invalid_fields(error) == ["cursor"]
 
 
@@ -215,7 +220,7 @@ async def test_an_update_changes_the_task_and_stores_it(tasks: TaskService, cloc
     [task] = await create_all(tasks, "Ship it", description="old")
     clock.advance(timedelta(hours=1))
     updated = await tasks.update(
-        task.id, TaskChanges(title=" Shipped ", description=None, done=True, tags=["Done"])
+        OWNER, task.id, TaskChanges(title=" Shipped ", description=None, done=True, tags=["Done"])
     )
     assert (updated.title, updated.description, updated.done, updated.tags) == (
         "Shipped",
@@ -226,7 +231,7 @@ async def test_an_update_changes_the_task_and_stores_it(tasks: TaskService, cloc
     assert updated.version == 2
     assert updated.updated_at > task.updated_at + timedelta(hours=1)
     assert updated.created_at == task.created_at
-    assert await tasks.get(task.id) == updated
+    assert await tasks.get(OWNER, task.id) == updated
 
 
 async def test_an_update_to_the_current_values_changes_nothing(tasks: TaskService):
@@ -235,8 +240,8 @@ async def test_an_update_to_the_current_values_changes_nothing(tasks: TaskServic
         TaskChanges(),
         TaskChanges(title=" Ship it ", tags=["B", "a", "b"], done=False),
     ):
-        assert await tasks.update(task.id, changes) == task
-    assert await tasks.get(task.id) == task
+        assert await tasks.update(OWNER, task.id, changes) == task
+    assert await tasks.get(OWNER, task.id) == task
 
 
 async def test_every_update_moves_updated_at_forward_even_if_the_clock_stands_still(
@@ -244,8 +249,8 @@ async def test_every_update_moves_updated_at_forward_even_if_the_clock_stands_st
 ):
     [task] = await create_all(tasks, "t")
     clock.step = timedelta(0)
-    first = await tasks.update(task.id, TaskChanges(done=True))
-    second = await tasks.update(task.id, TaskChanges(done=False))
+    first = await tasks.update(OWNER, task.id, TaskChanges(done=True))
+    second = await tasks.update(OWNER, task.id, TaskChanges(done=False))
     assert task.updated_at < first.updated_at < second.updated_at
     assert second.version == 3
 
@@ -253,22 +258,22 @@ async def test_every_update_moves_updated_at_forward_even_if_the_clock_stands_st
 async def test_an_invalid_update_is_rejected_and_changes_nothing(tasks: TaskService):
     [task] = await create_all(tasks, "t")
     with pytest.raises(InvalidInput) as error:
-        await tasks.update(task.id, TaskChanges(title="", description="\x00"))
+        await tasks.update(OWNER, task.id, TaskChanges(title="", description="\x00"))
     assert invalid_fields(error) == ["title", "description"]
-    assert await tasks.get(task.id) == task
+    assert await tasks.get(OWNER, task.id) == task
 
 
 async def test_updating_an_unknown_task_is_not_found(tasks: TaskService):
     with pytest.raises(NotFound, match="Task 5 does not exist"):
-        await tasks.update(5, TaskChanges(done=True))
+        await tasks.update(OWNER, 5, TaskChanges(done=True))
 
 
 async def test_an_update_conditional_on_an_old_version_changes_nothing(tasks: TaskService):
     [task] = await create_all(tasks, "t")
-    await tasks.update(task.id, TaskChanges(done=True))
+    await tasks.update(OWNER, task.id, TaskChanges(done=True))
     with pytest.raises(VersionMismatch):
-        await tasks.update(task.id, TaskChanges(title="mine"), Precondition(frozenset({1})))
-    assert (await tasks.get(task.id)).title == "t"
+        await tasks.update(OWNER, task.id, TaskChanges(title="mine"), Precondition(frozenset({1})))
+    assert (await tasks.get(OWNER, task.id)).title == "t"
 
 
 @pytest.mark.parametrize(
@@ -278,14 +283,16 @@ async def test_an_update_conditional_on_the_current_version_succeeds(
     tasks: TaskService, precondition: Precondition
 ):
     [task] = await create_all(tasks, "t")
-    await tasks.update(task.id, TaskChanges(done=True))
-    assert (await tasks.update(task.id, TaskChanges(title="mine"), precondition)).version == 3
+    await tasks.update(OWNER, task.id, TaskChanges(done=True))
+    assert (
+        await tasks.update(OWNER, task.id, TaskChanges(title="mine"), precondition)
+    ).version == 3
 
 
 async def test_a_no_op_update_still_checks_its_precondition(tasks: TaskService):
     [task] = await create_all(tasks, "t")
     with pytest.raises(VersionMismatch):
-        await tasks.update(task.id, TaskChanges(), Precondition(frozenset({7})))
+        await tasks.update(OWNER, task.id, TaskChanges(), Precondition(frozenset({7})))
 
 
 # Delete
@@ -293,10 +300,10 @@ async def test_a_no_op_update_still_checks_its_precondition(tasks: TaskService):
 
 async def test_a_deleted_task_is_gone(tasks: TaskService):
     [task] = await create_all(tasks, "t")
-    await tasks.delete(task.id)
+    await tasks.delete(OWNER, task.id)
     with pytest.raises(NotFound):
-        await tasks.get(task.id)
-    assert (await tasks.list(TaskService.filters(), ListRequest())).total == 0
+        await tasks.get(OWNER, task.id)
+    assert (await tasks.list(OWNER, TaskFilters.of(), ListRequest())).total == 0
 
 
 @pytest.mark.parametrize("precondition", [None, ANY_VERSION, Precondition(frozenset({1}))])
@@ -304,22 +311,22 @@ async def test_deleting_an_unknown_task_is_not_found(
     tasks: TaskService, precondition: Precondition | None
 ):
     with pytest.raises(NotFound):
-        await tasks.delete(3, precondition)
+        await tasks.delete(OWNER, 3, precondition)
 
 
 async def test_deleting_twice_is_not_found_the_second_time(tasks: TaskService):
     [task] = await create_all(tasks, "t")
-    await tasks.delete(task.id)
+    await tasks.delete(OWNER, task.id)
     with pytest.raises(NotFound):
-        await tasks.delete(task.id)
+        await tasks.delete(OWNER, task.id)
 
 
 async def test_a_delete_conditional_on_an_old_version_deletes_nothing(tasks: TaskService):
     [task] = await create_all(tasks, "t")
-    await tasks.update(task.id, TaskChanges(done=True))
+    await tasks.update(OWNER, task.id, TaskChanges(done=True))
     with pytest.raises(VersionMismatch):
-        await tasks.delete(task.id, Precondition(frozenset({1})))
-    assert (await tasks.get(task.id)).version == 2
+        await tasks.delete(OWNER, task.id, Precondition(frozenset({1})))
+    assert (await tasks.get(OWNER, task.id)).version == 2
 
 
 @pytest.mark.parametrize("precondition", [ANY_VERSION, Precondition(frozenset({1, 2}))])
@@ -327,13 +334,13 @@ async def test_a_delete_conditional_on_the_current_version_deletes(
     tasks: TaskService, precondition: Precondition
 ):
     [task] = await create_all(tasks, "t")
-    await tasks.update(task.id, TaskChanges(done=True))
-    await tasks.delete(task.id, precondition)
+    await tasks.update(OWNER, task.id, TaskChanges(done=True))
+    await tasks.delete(OWNER, task.id, precondition)
     with pytest.raises(NotFound):
-        await tasks.get(task.id)
+        await tasks.get(OWNER, task.id)
 
 
 async def test_ids_of_deleted_tasks_are_not_reused(tasks: TaskService):
     [task] = await create_all(tasks, "t")
-    await tasks.delete(task.id)
-    assert (await tasks.create(title="u")).resource.id == task.id + 1
+    await tasks.delete(OWNER, task.id)
+    assert (await tasks.create(OWNER, title="u")).resource.id == task.id + 1

@@ -6,7 +6,8 @@ from typing import Any
 
 import httpx
 import pytest
-from problem_checks import assert_invalid, assert_problem, total
+
+from support.problem_checks import assert_invalid, assert_problem, total
 
 COLLECTIONS = ["/tasks", "/notes"]
 BODIES: dict[str, dict[str, Any]] = {
