@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from adapters.sqlalchemy.engine import EngineOptions, open_database
 from adapters.sqlalchemy.legacy import NoSuchAccount, adopt_legacy_rows
 from entrypoints.http_protocol import DeadlineHttpToolsProtocol
-from entrypoints.logs import logging_config
+from entrypoints.log_setup import logging_config
 from entrypoints.migrate import migrate
 from entrypoints.secret_key import MissingSecretKey, secret_key
 from entrypoints.settings import Settings
@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     args = parser.parse_args(argv)
     settings = Settings()
-    logging.config.dictConfig(logging_config(settings.log_level))
+    logging.config.dictConfig(logging_config(settings.log_level, settings.log_format))
     if args.command == "serve":
         _serve(settings, args.host, args.port, args.workers)
     elif args.command == "adopt-legacy":
@@ -90,7 +90,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
             host=host,
             port=port,
             workers=workers,
-            log_config=logging_config(settings.log_level),
+            log_config=logging_config(settings.log_level, settings.log_format),
             access_log=False,
             proxy_headers=True,
             # Slow and idle clients: uvicorn's own limits, and the receive deadline it lacks.

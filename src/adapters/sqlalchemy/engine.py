@@ -88,11 +88,13 @@ class SqlDatabase:
 
 def open_database(url: str, options: EngineOptions) -> SqlDatabase:
     backend = make_url(url).get_backend_name()
+    # hide_parameters: SQL errors go to the log, the values bound in them (bodies,
+    # password hashes) must not.
     if backend == "postgresql":
-        engine = create_async_engine(url, **_postgresql_arguments(options))
+        engine = create_async_engine(url, hide_parameters=True, **_postgresql_arguments(options))
         event.listen(engine.sync_engine, "checkout", _discard_if_closed)
     elif backend == "sqlite":
-        engine = create_async_engine(url, **_sqlite_arguments(options))
+        engine = create_async_engine(url, hide_parameters=True, **_sqlite_arguments(options))
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
     else:
         raise ValueError(f"unsupported database: {backend}")

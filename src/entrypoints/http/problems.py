@@ -32,7 +32,7 @@ from domain.errors import FieldError, InvalidInput, NotFound, VersionMismatch
 from entrypoints.http.auth import REALM
 from entrypoints.http.etags import etag
 from entrypoints.http.methods import paths_of
-from entrypoints.logs import request_id
+from entrypoints.log_setup import request_id
 
 PROBLEM_JSON: Final = "application/problem+json"
 RETRY_AFTER_SECONDS: Final = 5
