@@ -105,7 +105,7 @@ async def test_search_on_postgresql_is_served_by_trigram_indexes(
                 result = await connection.execute(
                     text("SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE '%trgm'")
                 )
-                definitions = dict(result.all())
+                definitions: dict[str, str] = dict(result.tuples().all())
         finally:
             await engine.dispose()
 

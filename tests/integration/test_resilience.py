@@ -27,8 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from entrypoints.app import create_app
 from entrypoints.container import Container
 from entrypoints.migrate import migrate
-from entrypoints.settings import Settings
-from support.pg_cluster import PostgresCluster, free_port, postgres_cluster
+from support.pg_cluster import PostgresCluster, postgres_cluster
+from support.ports import free_port
+from support.settings import isolated_settings
 
 log = logging.getLogger(__name__)
 
@@ -71,12 +72,8 @@ async def client_over(url: str) -> AsyncIterator[httpx.AsyncClient]:
     """The real app, with its lifespan, wired by the real container to the database at `url`."""
     container = Container()
     container.settings.override(
-        Settings(
-            database_url=url,
-            db_connect_timeout=TIMEOUT,
-            db_statement_timeout=TIMEOUT,
-            cursor_secret="x" * 32,
-            _env_file=None,
+        isolated_settings(
+            database_url=url, db_connect_timeout=TIMEOUT, db_statement_timeout=TIMEOUT
         )
     )
     app = create_app(container)

@@ -35,34 +35,34 @@ async def stored_task(database: MemoryDatabase, title: str = "t") -> Task:
 # The memory unit of work
 
 
-async def test_a_committed_add_is_kept(database: MemoryDatabase):
+async def test_a_committed_add_is_kept(database: MemoryDatabase) -> None:
     task = await stored_task(database)
     async with MemoryUnitOfWork(database, read_only=True) as uow:
         assert await uow.tasks.get(task.id) == task
 
 
-async def test_an_add_without_commit_is_rolled_back(database: MemoryDatabase):
+async def test_an_add_without_commit_is_rolled_back(database: MemoryDatabase) -> None:
     async with MemoryUnitOfWork(database) as uow:
         await uow.tasks.add(a_new_task())
         await uow.notes.add(a_new_note())
     assert (database.tasks, database.notes) == ({}, {})
 
 
-async def test_an_update_without_commit_is_rolled_back(database: MemoryDatabase):
+async def test_an_update_without_commit_is_rolled_back(database: MemoryDatabase) -> None:
     task = await stored_task(database)
     async with MemoryUnitOfWork(database) as uow:
         assert await uow.tasks.update(task, task.changed(TaskChanges(done=True), START))
     assert database.tasks[task.id] == task
 
 
-async def test_a_delete_without_commit_is_rolled_back(database: MemoryDatabase):
+async def test_a_delete_without_commit_is_rolled_back(database: MemoryDatabase) -> None:
     task = await stored_task(database)
     async with MemoryUnitOfWork(database) as uow:
         assert await uow.tasks.delete(task.id)
     assert database.tasks[task.id] == task
 
 
-async def test_several_changes_to_one_row_are_all_rolled_back(database: MemoryDatabase):
+async def test_several_changes_to_one_row_are_all_rolled_back(database: MemoryDatabase) -> None:
     task = await stored_task(database)
     async with MemoryUnitOfWork(database) as uow:
         changed = task.changed(TaskChanges(title="one"), START)
@@ -72,7 +72,7 @@ async def test_several_changes_to_one_row_are_all_rolled_back(database: MemoryDa
     assert database.tasks == {task.id: task}
 
 
-async def test_idempotency_writes_without_commit_are_rolled_back(database: MemoryDatabase):
+async def test_idempotency_writes_without_commit_are_rolled_back(database: MemoryDatabase) -> None:
     claim = NewClaim(
         scope="Task",
         key="k",
@@ -103,13 +103,13 @@ async def add_then_fail(database: MemoryDatabase) -> None:
         raise RuntimeError("boom")
 
 
-async def test_an_error_inside_rolls_back_and_propagates(database: MemoryDatabase):
+async def test_an_error_inside_rolls_back_and_propagates(database: MemoryDatabase) -> None:
     with pytest.raises(RuntimeError, match="boom"):
         await add_then_fail(database)
     assert database.tasks == {}
 
 
-async def test_writes_after_a_commit_need_a_commit_of_their_own(database: MemoryDatabase):
+async def test_writes_after_a_commit_need_a_commit_of_their_own(database: MemoryDatabase) -> None:
     async with MemoryUnitOfWork(database) as uow:
         kept = await uow.tasks.add(a_new_task("kept"))
         await uow.commit()
@@ -117,20 +117,20 @@ async def test_writes_after_a_commit_need_a_commit_of_their_own(database: Memory
     assert list(database.tasks.values()) == [kept]
 
 
-async def test_ids_are_not_reused_after_a_rollback(database: MemoryDatabase):
+async def test_ids_are_not_reused_after_a_rollback(database: MemoryDatabase) -> None:
     async with MemoryUnitOfWork(database) as uow:
         lost = await uow.tasks.add(a_new_task())
     assert (await stored_task(database)).id == lost.id + 1
 
 
-async def test_a_read_only_unit_of_work_cannot_commit(database: MemoryDatabase):
+async def test_a_read_only_unit_of_work_cannot_commit(database: MemoryDatabase) -> None:
     async with MemoryUnitOfWork(database, read_only=True) as uow:
         with pytest.raises(RuntimeError, match="read-only"):
             await uow.commit()
         assert not uow.committed
 
 
-async def test_commit_is_recorded(database: MemoryDatabase):
+async def test_commit_is_recorded(database: MemoryDatabase) -> None:
     async with MemoryUnitOfWork(database) as uow:
         assert not uow.committed
         await uow.commit()
@@ -176,14 +176,14 @@ async def existing(service: TaskService, recorded: RecordingFactory) -> Task:
     return task
 
 
-async def test_a_create_commits_once(service: TaskService, recorded: RecordingFactory):
+async def test_a_create_commits_once(service: TaskService, recorded: RecordingFactory) -> None:
     await service.create(title="t")
     assert recorded.commits() == [True]
 
 
 async def test_an_invalid_create_opens_no_unit_of_work(
     service: TaskService, recorded: RecordingFactory
-):
+) -> None:
     with pytest.raises(InvalidInput):
         await service.create(title="")
     assert recorded.made == []
@@ -191,7 +191,7 @@ async def test_an_invalid_create_opens_no_unit_of_work(
 
 async def test_reads_use_read_only_units_of_work_and_commit_nothing(
     service: TaskService, recorded: RecordingFactory
-):
+) -> None:
     task = await existing(service, recorded)
     await service.get(task.id)
     await service.list(TaskFilters.of(), ListRequest())
@@ -201,7 +201,7 @@ async def test_reads_use_read_only_units_of_work_and_commit_nothing(
     assert recorded.commits() == [False, False, False]
 
 
-async def test_an_update_commits(service: TaskService, recorded: RecordingFactory):
+async def test_an_update_commits(service: TaskService, recorded: RecordingFactory) -> None:
     task = await existing(service, recorded)
     await service.update(task.id, TaskChanges(done=True))
     assert recorded.commits() == [True]
@@ -209,13 +209,15 @@ async def test_an_update_commits(service: TaskService, recorded: RecordingFactor
 
 async def test_an_update_that_changes_nothing_does_not_commit(
     service: TaskService, recorded: RecordingFactory
-):
+) -> None:
     task = await existing(service, recorded)
     await service.update(task.id, TaskChanges(title=" t "))
     assert recorded.commits() == [False]
 
 
-async def test_a_failed_update_does_not_commit(service: TaskService, recorded: RecordingFactory):
+async def test_a_failed_update_does_not_commit(
+    service: TaskService, recorded: RecordingFactory
+) -> None:
     task = await existing(service, recorded)
     with pytest.raises(VersionMismatch):
         await service.update(task.id, TaskChanges(done=True), Precondition(frozenset({9})))
@@ -230,13 +232,15 @@ async def test_a_failed_update_does_not_commit(service: TaskService, recorded: R
 @pytest.mark.parametrize("precondition", [None, Precondition(frozenset({1}))])
 async def test_a_delete_commits(
     service: TaskService, recorded: RecordingFactory, precondition: Precondition | None
-):
+) -> None:
     task = await existing(service, recorded)
     await service.delete(task.id, precondition)
     assert recorded.commits() == [True]
 
 
-async def test_a_failed_delete_does_not_commit(service: TaskService, recorded: RecordingFactory):
+async def test_a_failed_delete_does_not_commit(
+    service: TaskService, recorded: RecordingFactory
+) -> None:
     task = await existing(service, recorded)
     with pytest.raises(VersionMismatch):
         await service.delete(task.id, Precondition(frozenset({9})))
@@ -247,7 +251,7 @@ async def test_a_failed_delete_does_not_commit(service: TaskService, recorded: R
 
 async def test_an_idempotent_create_commits_its_claim_then_the_task(
     service: TaskService, recorded: RecordingFactory, database: MemoryDatabase
-):
+) -> None:
     await service.create(title="t", idempotency=IdempotencyRequest("k", "fp"))
     assert recorded.commits() == [True, True]
     [record] = database.idempotency.values()
@@ -256,7 +260,7 @@ async def test_an_idempotent_create_commits_its_claim_then_the_task(
 
 async def test_a_replay_writes_nothing(
     service: TaskService, recorded: RecordingFactory, database: MemoryDatabase
-):
+) -> None:
     await service.create(title="t", idempotency=IdempotencyRequest("k", "fp"))
     before = (dict(database.tasks), dict(database.idempotency))
     await service.create(title="t", idempotency=IdempotencyRequest("k", "fp"))

@@ -10,7 +10,11 @@ from typing import Any
 import httpx
 import pytest
 from dependency_injector import providers
-from problem_checks import (
+
+from application.errors import StorageUnavailable
+from entrypoints.app import create_app
+from entrypoints.container import Container
+from support.problem_checks import (
     assert_invalid,
     assert_problem,
     client_for,
@@ -18,10 +22,6 @@ from problem_checks import (
     create_task,
     total,
 )
-
-from application.errors import StorageUnavailable
-from entrypoints.app import create_app
-from entrypoints.container import Container
 
 MIB = 1024 * 1024
 COLLECTIONS = ["/tasks", "/notes"]

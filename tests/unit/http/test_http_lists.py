@@ -7,7 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
-from problem_checks import PAGE_FIELDS, assert_invalid, create_note, create_task
+
+from support.problem_checks import PAGE_FIELDS, assert_invalid, create_note, create_task
 
 _LINK = re.compile(r'^<(?P<url>[^>]+)>; rel="next"$')
 

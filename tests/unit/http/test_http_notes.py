@@ -6,7 +6,8 @@ from typing import Any
 
 import httpx
 import pytest
-from problem_checks import NOTE_FIELDS, assert_invalid, assert_problem, create_note, total
+
+from support.problem_checks import NOTE_FIELDS, assert_invalid, assert_problem, create_note, total
 
 # --- POST /notes ----------------------------------------------------------------------
 

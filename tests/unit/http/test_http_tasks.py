@@ -8,15 +8,15 @@ from typing import Any
 
 import httpx
 import pytest
-from problem_checks import (
+
+from support.clock import SteppingClock
+from support.problem_checks import (
     TASK_FIELDS,
     assert_invalid,
     assert_problem,
     create_task,
     total,
 )
-
-from support.clock import SteppingClock
 
 # --- POST /tasks ----------------------------------------------------------------------
 
