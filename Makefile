@@ -31,13 +31,13 @@ test: sync
 	$(UV) run --frozen coverage report
 
 check: sync
-	$(UV) run --frozen ruff check src tests migrations scripts
-	$(UV) run --frozen ruff format --check src tests migrations scripts
+	$(UV) run --frozen ruff check src tests migrations bench
+	$(UV) run --frozen ruff format --check src tests migrations bench
 	$(UV) run --frozen mypy
 	$(UV) run --frozen lint-imports
 
 bench: sync
-	$(UV) run --frozen python scripts/benchmark.py $(ARGS)
+	$(UV) run --frozen python -m bench $(ARGS)
 
 sync: $(UV)
 	$(UV) sync --frozen --quiet

@@ -46,15 +46,17 @@ class Keyset:
 
 @dataclass(frozen=True, slots=True)
 class CursorScope:
-    """What a cursor is valid for: one resource's list, in one sort, with one set of filters."""
+    """What a cursor is valid for: one account's list of one resource, in one sort, with
+    one set of filters. Another account's cursor is refused like a tampered one."""
 
+    owner: int
     resource: str
     sort: Sort
     filters: str
     """A stable text form of the filters (their `repr`)."""
 
     def digest(self) -> str:
-        text = f"{self.resource}\n{self.sort}\n{self.filters}"
+        text = f"{self.owner}\n{self.resource}\n{self.sort}\n{self.filters}"
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

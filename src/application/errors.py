@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+
 from domain.errors import DomainError
 
 
@@ -34,5 +36,34 @@ class TooMuchContention(DomainError):
         self.resource_id = resource_id
 
 
+class TokenProblem(enum.Enum):
+    MISSING = "missing"
+    INVALID = "invalid"
+    EXPIRED = "expired"
+
+
+class InvalidToken(DomainError):
+    """The request carries no usable access token; `problem` says why."""
+
+    def __init__(self, problem: TokenProblem, message: str) -> None:
+        super().__init__(message)
+        self.problem = problem
+
+
+class AccountGone(InvalidToken):
+    """The token is well signed, but its account has been deleted."""
+
+    def __init__(self) -> None:
+        super().__init__(TokenProblem.INVALID, "The account of this access token no longer exists")
+
+
 class StorageUnavailable(Exception):
     """The store cannot be reached or did not answer in time; the request may be retried."""
+
+
+class StorageOverloaded(StorageUnavailable):
+    """Too many requests wait for the store already: this one is shed at once, to retry later.
+
+    The store is healthy; it is busy. Callers that only care whether a request
+    may be retried treat it as any `StorageUnavailable`.
+    """

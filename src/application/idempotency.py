@@ -63,6 +63,7 @@ class SnapshotCodec(Generic[E]):
 async def create_once(
     make_uow: UnitOfWorkFactory,
     *,
+    owner: int,
     scope: str,
     request: IdempotencyRequest,
     add: Callable[[UnitOfWork], Awaitable[E]],
@@ -70,13 +71,14 @@ async def create_once(
     clock: Clock,
     policy: IdempotencyPolicy,
 ) -> Created[E]:
-    """Run `add` at most once per idempotency key in `scope`, however often the request
-    is retried; a retry gets the first result back, marked as replayed."""
+    """Run `add` at most once per idempotency key of `owner` in `scope`, however often the
+    request is retried; a retry gets the first result back, marked as replayed."""
     key, token = request.key, uuid.uuid4().hex
     now = clock.now()
     async with make_uow() as uow:
         claim = await uow.idempotency.claim(
             NewClaim(
+                owner=owner,
                 scope=scope,
                 key=key,
                 fingerprint=request.fingerprint,
@@ -97,7 +99,7 @@ async def create_once(
     try:
         async with make_uow() as uow:
             created = await add(uow)
-            if not await uow.idempotency.complete(scope, key, token, codec.dump(created)):
+            if not await uow.idempotency.complete(owner, scope, key, token, codec.dump(created)):
                 # Our lease ran out and a retry took the key over: leaving now
                 # rolls the resource back, so it is not created twice.
                 raise IdempotencyKeyInUse(key)
@@ -105,15 +107,17 @@ async def create_once(
     except IdempotencyKeyInUse:
         raise
     except BaseException:
-        await _release(make_uow, scope, key, token)
+        await _release(make_uow, owner, scope, key, token)
         raise
     return Created(created, replayed=False)
 
 
-async def _release(make_uow: UnitOfWorkFactory, scope: str, key: str, token: str) -> None:
+async def _release(
+    make_uow: UnitOfWorkFactory, owner: int, scope: str, key: str, token: str
+) -> None:
     # Best effort: if the store is down, the lease runs out on its own, and
     # the original error is the one worth reporting.
     with contextlib.suppress(Exception):
         async with make_uow() as uow:
-            await uow.idempotency.release(scope, key, token)
+            await uow.idempotency.release(owner, scope, key, token)
             await uow.commit()

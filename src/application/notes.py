@@ -22,14 +22,23 @@ class NoteService(Resources[Note, NewNote, NoteFilters]):
     kind = NOTES
 
     async def create(
-        self, *, title: str, body: str = "", idempotency: IdempotencyRequest | None = None
+        self,
+        owner: int,
+        *,
+        title: str,
+        body: str = "",
+        idempotency: IdempotencyRequest | None = None,
     ) -> Created[Note]:
         new = NewNote.create(title=title, body=body, now=self._clock.now())
-        return await self._create(new, idempotency)
+        return await self._create(owner, new, idempotency)
 
     async def update(
-        self, note_id: int, changes: NoteChanges, precondition: Precondition | None = None
+        self,
+        owner: int,
+        note_id: int,
+        changes: NoteChanges,
+        precondition: Precondition | None = None,
     ) -> Note:
         return await self._update(
-            note_id, lambda note, now: note.changed(changes, now), precondition
+            owner, note_id, lambda note, now: note.changed(changes, now), precondition
         )

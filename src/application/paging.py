@@ -101,7 +101,7 @@ class Pager:
     def __init__(self, cursors: CursorCodec) -> None:
         self._cursors = cursors
 
-    def plan(self, request: ListRequest, *, resource: str, filters: object) -> PagePlan:
+    def plan(self, request: ListRequest, *, owner: int, resource: str, filters: object) -> PagePlan:
         """Validate the paging parameters; `InvalidInput` names every bad one."""
         check = Validation()
         limit = check.check("limit", check_limit, request.limit)
@@ -112,7 +112,7 @@ class Pager:
         after: Keyset | None = None
         # A cursor is bound to its sort, so it can only be read once the sort is valid.
         if request.cursor is not None and isinstance(sort, Sort):
-            scope = CursorScope(resource, sort, repr(filters))
+            scope = CursorScope(owner, resource, sort, repr(filters))
             decoded = check.check(
                 "cursor", lambda c: self._cursors.decode(c, scope), request.cursor
             )
@@ -128,7 +128,8 @@ class Pager:
             after=after,
             with_total=request.with_total or not cursor_mode,
         )
-        return PagePlan(window, limit, CursorScope(resource, sort, repr(filters)), cursor_mode)
+        scope = CursorScope(owner, resource, sort, repr(filters))
+        return PagePlan(window, limit, scope, cursor_mode)
 
     def page(self, plan: PagePlan, rows: Slice[E]) -> Page[E]:
         items = rows.items[: plan.page_size]

@@ -26,25 +26,51 @@ class Clock(Protocol):
         """The current time, timezone-aware, in UTC."""
 
 
+@dataclass(frozen=True, slots=True)
+class AccessToken:
+    token: str
+    expires_in: int
+    """Seconds from its issue until it is refused."""
+
+
+class TokenSigner(Protocol):
+    """Short-lived proofs of an account's identity, checked without asking any store."""
+
+    @abstractmethod
+    def issue(self, account_id: int, now: datetime) -> AccessToken: ...
+
+    @abstractmethod
+    def verify(self, token: str) -> int:
+        """The account id the token was issued for; `InvalidToken` unless it is genuine,
+        unexpired and made by this service for this service."""
+
+
 class Repository(Protocol, Generic[E, N_contra, F_contra]):
-    """Storage of one kind of versioned resource. Never commits: the unit of work does."""
+    """Storage of one kind of versioned resource. Never commits: the unit of work does.
+
+    Every resource belongs to an account, and nothing can be asked of a repository
+    without saying whose: `owner` is the first argument of every method, and
+    another owner's resource is to it exactly like one that does not exist.
+    """
 
     @abstractmethod
-    async def add(self, new: N_contra) -> E:
-        """Store a new resource and return it with its id and version 1."""
+    async def add(self, owner: int, new: N_contra) -> E:
+        """Store a new resource of `owner` and return it with its id and version 1.
+
+        Raises `AccountGone` if `owner` no longer exists."""
 
     @abstractmethod
-    async def get(self, resource_id: int, *, for_update: bool = False) -> E | None:
+    async def get(self, owner: int, resource_id: int, *, for_update: bool = False) -> E | None:
         """The resource, or None. `for_update` also locks it until the unit of work ends,
         where the store can, so that concurrent writers queue instead of racing."""
 
     @abstractmethod
-    async def list(self, filters: F_contra, window: Window) -> Slice[E]:
-        """The rows of `window` of the filtered, sorted list, and the total match count
-        if the window asks for it."""
+    async def list(self, owner: int, filters: F_contra, window: Window) -> Slice[E]:
+        """The rows of `window` of the owner's filtered, sorted list, and the total match
+        count if the window asks for it."""
 
     @abstractmethod
-    async def update(self, current: E, updated: E) -> bool:
+    async def update(self, owner: int, current: E, updated: E) -> bool:
         """Write `updated` only if the stored version is still `current`'s.
 
         Returns False, writing nothing, when the resource has changed or gone since
@@ -52,7 +78,7 @@ class Repository(Protocol, Generic[E, N_contra, F_contra]):
         """
 
     @abstractmethod
-    async def delete(self, resource_id: int, *, version: int | None = None) -> bool:
+    async def delete(self, owner: int, resource_id: int, *, version: int | None = None) -> bool:
         """Delete the resource (only at `version`, if given); False if nothing was deleted."""
 
 
@@ -60,6 +86,8 @@ class Repository(Protocol, Generic[E, N_contra, F_contra]):
 class NewClaim:
     """A request to own an idempotency key while its first request is processed."""
 
+    owner: int
+    """Keys belong to the account that sent them: two accounts' keys never meet."""
     scope: str
     key: str
     fingerprint: str
@@ -93,11 +121,11 @@ class IdempotencyStore(Protocol):
         """Own the key, taking it over if it has expired or its lease has run out."""
 
     @abstractmethod
-    async def complete(self, scope: str, key: str, token: str, snapshot: str) -> bool:
+    async def complete(self, owner: int, scope: str, key: str, token: str, snapshot: str) -> bool:
         """Store the result under a key this token still holds; False if it lost the key."""
 
     @abstractmethod
-    async def release(self, scope: str, key: str, token: str) -> None:
+    async def release(self, owner: int, scope: str, key: str, token: str) -> None:
         """Give up a claim whose request failed, so that a retry can run at once."""
 
     @abstractmethod

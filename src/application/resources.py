@@ -69,44 +69,49 @@ class Resources(Generic[E, N, F]):
         self._pager = pager
         self._idempotency = idempotency
 
-    async def get(self, resource_id: int) -> E:
+    async def get(self, owner: int, resource_id: int) -> E:
         self._check_id(resource_id)
         async with self._uow(read_only=True) as uow:
-            found = await self.kind.repository(uow).get(resource_id)
+            found = await self.kind.repository(uow).get(owner, resource_id)
         if found is None:
             raise NotFound(self.kind.name, resource_id)
         return found
 
-    async def list(self, filters: F, request: ListRequest) -> Page[E]:
-        plan = self._pager.plan(request, resource=self.kind.name, filters=filters)
+    async def list(self, owner: int, filters: F, request: ListRequest) -> Page[E]:
+        plan = self._pager.plan(request, owner=owner, resource=self.kind.name, filters=filters)
         async with self._uow(read_only=True) as uow:
-            rows = await self.kind.repository(uow).list(filters, plan.window)
+            rows = await self.kind.repository(uow).list(owner, filters, plan.window)
         return self._pager.page(plan, rows)
 
-    async def delete(self, resource_id: int, precondition: Precondition | None = None) -> None:
+    async def delete(
+        self, owner: int, resource_id: int, precondition: Precondition | None = None
+    ) -> None:
         self._check_id(resource_id)
         if precondition is None or precondition.versions is None:
             async with self._uow() as uow:
-                if not await self.kind.repository(uow).delete(resource_id):
+                if not await self.kind.repository(uow).delete(owner, resource_id):
                     raise NotFound(self.kind.name, resource_id)
                 await uow.commit()
                 return
         for _ in range(_MAX_ATTEMPTS):
             async with self._uow() as uow:
                 repository = self.kind.repository(uow)
-                current = await self._existing(repository, resource_id, precondition)
-                if await repository.delete(resource_id, version=current.version):
+                current = await self._existing(repository, owner, resource_id, precondition)
+                if await repository.delete(owner, resource_id, version=current.version):
                     await uow.commit()
                     return
         raise TooMuchContention(self.kind.name, resource_id)
 
-    async def _create(self, new: N, idempotency: IdempotencyRequest | None) -> Created[E]:
+    async def _create(
+        self, owner: int, new: N, idempotency: IdempotencyRequest | None
+    ) -> Created[E]:
         async def add(uow: UnitOfWork) -> E:
-            return await self.kind.repository(uow).add(new)
+            return await self.kind.repository(uow).add(owner, new)
 
         if idempotency is not None:
             return await create_once(
                 self._uow,
+                owner=owner,
                 scope=self.kind.name,
                 request=idempotency,
                 add=add,
@@ -121,6 +126,7 @@ class Resources(Generic[E, N, F]):
 
     async def _update(
         self,
+        owner: int,
         resource_id: int,
         change: Callable[[E, datetime], E],
         precondition: Precondition | None,
@@ -135,25 +141,29 @@ class Resources(Generic[E, N, F]):
         for _ in range(_MAX_ATTEMPTS):
             async with self._uow() as uow:
                 repository = self.kind.repository(uow)
-                current = await self._existing(repository, resource_id, precondition)
+                current = await self._existing(repository, owner, resource_id, precondition)
                 updated = change(current, self._clock.now())
                 if updated is current:
                     return current
-                if await repository.update(current, updated):
+                if await repository.update(owner, current, updated):
                     await uow.commit()
                     return updated
         raise TooMuchContention(self.kind.name, resource_id)
 
     async def _existing(
-        self, repository: Repository[E, N, F], resource_id: int, precondition: Precondition | None
+        self,
+        repository: Repository[E, N, F],
+        owner: int,
+        resource_id: int,
+        precondition: Precondition | None,
     ) -> E:
         # Locking the row (where the store can) makes concurrent writers take
         # turns instead of losing races; the version check stays the guarantee.
-        current = await repository.get(resource_id, for_update=True)
+        current = await repository.get(owner, resource_id, for_update=True)
         if current is None:
             raise NotFound(self.kind.name, resource_id)
         if precondition is not None and not precondition.allows(current.version):
-            raise VersionMismatch(self.kind.name, resource_id)
+            raise VersionMismatch(self.kind.name, resource_id, current.version)
         return current
 
     def _check_id(self, resource_id: int) -> None:

@@ -24,6 +24,7 @@ class TaskService(Resources[Task, NewTask, TaskFilters]):
 
     async def create(
         self,
+        owner: int,
         *,
         title: str,
         description: str | None = None,
@@ -34,11 +35,15 @@ class TaskService(Resources[Task, NewTask, TaskFilters]):
         new = NewTask.create(
             title=title, description=description, done=done, tags=tags, now=self._clock.now()
         )
-        return await self._create(new, idempotency)
+        return await self._create(owner, new, idempotency)
 
     async def update(
-        self, task_id: int, changes: TaskChanges, precondition: Precondition | None = None
+        self,
+        owner: int,
+        task_id: int,
+        changes: TaskChanges,
+        precondition: Precondition | None = None,
     ) -> Task:
         return await self._update(
-            task_id, lambda task, now: task.changed(changes, now), precondition
+            owner, task_id, lambda task, now: task.changed(changes, now), precondition
         )

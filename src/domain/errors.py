@@ -57,11 +57,15 @@ class NotFound(DomainError):
 
 
 class VersionMismatch(DomainError):
-    """A write was conditional on a version the resource no longer has."""
+    """A write was conditional on a version the resource no longer has.
 
-    def __init__(self, resource: str, resource_id: int) -> None:
+    `current_version` is the version it has, so that the client can be told.
+    """
+
+    def __init__(self, resource: str, resource_id: int, current_version: int) -> None:
         super().__init__(
             f"{resource} {resource_id} does not match the version the request was conditional on"
         )
         self.resource = resource
         self.resource_id = resource_id
+        self.current_version = current_version

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from entrypoints.container import Container
 from entrypoints.http import documentation, health, metrics, notes, problems, tasks
+from entrypoints.http.methods import MethodsMiddleware, Paths
 from entrypoints.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
 
 log = logging.getLogger(__name__)
@@ -33,19 +34,22 @@ def create_app(container: Container | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    # Routes ask the container for their services on each request (no thread-pool
+    # hop: see `http/dependencies.py`), so overrides made after this still count.
     app.state.container = container
-    app.state.database = container.database()
-    app.state.task_service = container.task_service()
-    app.state.note_service = container.note_service()
+    # The token signer is read by http/auth.py from app state.
+    app.state.access_tokens = container.access_tokens()
     app.state.metrics = metrics.HttpMetrics(settings.prometheus_multiproc_dir)
 
     for router in (tasks.router, notes.router, health.router, metrics.router):
         app.include_router(router)
     documentation.install(app)
     problems.install(app)
+    app.state.paths = Paths(app.router.routes)
 
     # Added innermost first: the request context wraps everything, so every
     # response (errors from the other middleware included) carries the request id.
+    app.add_middleware(MethodsMiddleware)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestContextMiddleware)
@@ -70,7 +74,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         purge.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await purge
-        await app.state.database.close()
+        await container.database().close()
 
 
 async def _purge_idempotency_keys(container: Container) -> None:

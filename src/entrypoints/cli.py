@@ -8,15 +8,16 @@ import contextlib
 import logging
 import logging.config
 import os
-import secrets
 import tempfile
 from collections.abc import Sequence
 
 import uvicorn
 from sqlalchemy.engine import make_url
 
+from entrypoints.http_protocol import DeadlineHttpToolsProtocol
 from entrypoints.logs import logging_config
 from entrypoints.migrate import migrate
+from entrypoints.secret_key import MissingSecretKey, secret_key
 from entrypoints.settings import Settings
 
 log = logging.getLogger("tasks_api")
@@ -51,10 +52,12 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
         # The embedded default: bring its file up to date, so the first run just works.
         log.info("migrating %s", url.database)
         asyncio.run(migrate(settings.database_url))
-    # The workers read their settings from the environment this process leaves them.
-    if settings.cursor_secret is None:
-        # One key for every worker of this run, so each accepts the others' cursors.
-        os.environ["CURSOR_SECRET"] = secrets.token_urlsafe(32)
+    try:
+        # Before any worker starts: a shared database without a secret is refused
+        # here, with the reason, and the embedded default makes its own now, once.
+        secret_key(settings)
+    except MissingSecretKey as error:
+        raise SystemExit(f"tasks-api: {error}") from None
     with contextlib.ExitStack() as cleanup:
         if workers > 1 and settings.prometheus_multiproc_dir is None:
             # Workers pool their metrics in files there, so any one can report them all.
@@ -69,4 +72,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
             log_config=logging_config(settings.log_level),
             access_log=False,
             proxy_headers=True,
+            # Slow and idle clients: uvicorn's own limits, and the receive deadline it lacks.
+            http=DeadlineHttpToolsProtocol,
+            limit_concurrency=settings.max_connections,
+            timeout_keep_alive=settings.keep_alive_timeout_seconds,
         )

@@ -6,7 +6,6 @@ else SQLAlchemy's. Tests swap any provider with `.override()`.
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
 from dependency_injector import containers, providers
@@ -17,11 +16,13 @@ from adapters.memory.store import MemoryDatabase
 from adapters.memory.unit_of_work import MemoryUnitOfWork
 from adapters.sqlalchemy.engine import EngineOptions, open_database
 from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
+from adapters.tokens import JwtAccessTokens
 from application.cursors import CursorCodec
 from application.idempotency import IdempotencyPolicy
 from application.notes import NoteService
 from application.paging import Pager
 from application.tasks import TaskService
+from entrypoints.secret_key import ACCESS_TOKEN_KEY, CURSOR_KEY, derive, secret_key
 from entrypoints.settings import Settings
 
 
@@ -30,16 +31,10 @@ def backend(database_url: str) -> str:
     return "memory" if make_url(database_url).get_backend_name() == "memory" else "sql"
 
 
-def cursor_key(settings: Settings) -> bytes:
-    if settings.cursor_secret is not None:
-        return settings.cursor_secret.get_secret_value().encode()
-    # Without a configured key, cursors live as long as this process.
-    return secrets.token_bytes(32)
-
-
 def engine_options(settings: Settings) -> EngineOptions:
     return EngineOptions(
         pool_size=settings.db_pool_size,
+        pool_wait=settings.db_pool_wait_seconds,
         connect_timeout=settings.db_connect_timeout,
         statement_timeout=settings.db_statement_timeout,
     )
@@ -74,8 +69,12 @@ class Container(containers.DeclarativeContainer):
         sql=providers.Factory(SqlUnitOfWork, database),
     )
 
+    secret = providers.Singleton(secret_key, settings)
     pager = providers.Singleton(
-        Pager, providers.Singleton(CursorCodec, providers.Callable(cursor_key, settings))
+        Pager, providers.Singleton(CursorCodec, providers.Callable(derive, secret, CURSOR_KEY))
+    )
+    access_tokens = providers.Singleton(
+        JwtAccessTokens, providers.Callable(derive, secret, ACCESS_TOKEN_KEY)
     )
     idempotency = providers.Singleton(idempotency_policy, settings)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from typing import Final
 
@@ -12,7 +13,17 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
-MIGRATIONS: Final = Path(__file__).resolve().parents[2] / "migrations"
+
+def _script_location() -> Path:
+    """Where the Alembic scripts are: inside the installed package (the wheel ships
+    them there), or at the top of the checkout this module runs from."""
+    installed = Path(str(files("entrypoints") / "migrations"))
+    if (installed / "env.py").is_file():
+        return installed
+    return Path(__file__).resolve().parents[2] / "migrations"
+
+
+MIGRATIONS: Final = _script_location()
 
 
 def alembic_config(connection: Connection) -> Config:

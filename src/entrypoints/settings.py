@@ -16,16 +16,24 @@ class Settings(BaseSettings):
         description="sqlite+aiosqlite:///PATH, postgresql+asyncpg://USER@HOST/DB, or memory://",
     )
     db_pool_size: int = Field(20, ge=1, description="Connections kept open per process.")
+    db_pool_wait_seconds: float = Field(
+        2.0,
+        gt=0,
+        description="Seconds a request may wait, in arrival order, for a pooled database "
+        "connection; past it the request is shed at once with 503 and Retry-After.",
+    )
     db_connect_timeout: float = Field(
-        5.0, gt=0, description="Seconds to wait for a database connection."
+        5.0, gt=0, description="Seconds to wait for the database to accept a new connection."
     )
     db_statement_timeout: float = Field(
         5.0, gt=0, description="Seconds a database statement may run."
     )
-    cursor_secret: SecretStr | None = Field(
+    secret_key: SecretStr | None = Field(
         None,
-        description="Key that signs list cursors (16+ characters). Set it when several "
-        "processes or restarts must accept each other's cursors; random per start otherwise.",
+        min_length=32,
+        description="The secret that signs access tokens and list cursors (32+ characters). "
+        "Required on PostgreSQL; on SQLite one is generated and kept beside the database "
+        "file, on memory one per process.",
     )
     max_body_bytes: int = Field(1024 * 1024, ge=1, description="Largest accepted request body.")
     idempotency_ttl_seconds: int = Field(
@@ -36,6 +44,24 @@ class Settings(BaseSettings):
     )
     idempotency_purge_seconds: float = Field(
         600, gt=0, description="How often expired idempotency keys are deleted."
+    )
+    request_receive_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds a client has to send a whole request (head and body) once its "
+        "connection opens or its request begins; a slower one is closed (408).",
+    )
+    max_request_header_bytes: int = Field(
+        64 * 1024, ge=1024, description="Largest accepted request head; larger ones get 431."
+    )
+    max_connections: int = Field(
+        2048,
+        ge=1,
+        description="Open connections per worker beyond which requests are refused with "
+        "uvicorn's 503 (text/plain); keep it under `ulimit -n`.",
+    )
+    keep_alive_timeout_seconds: int = Field(
+        5, ge=1, description="Seconds an idle keep-alive connection stays open between requests."
     )
     log_level: str = Field("INFO", description="Python logging level.")
     prometheus_multiproc_dir: str | None = Field(

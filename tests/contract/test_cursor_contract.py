@@ -15,6 +15,7 @@ from domain.errors import InvalidInput
 from domain.note import NoteFilters
 from domain.task import Task, TaskFilters
 from support.arguments import FilterArguments
+from support.owners import OWNER
 
 SORTS = ["id", "-id", "created_at", "-created_at", "updated_at", "-updated_at", "title", "-title"]
 
@@ -32,6 +33,7 @@ async def walk(
     cursor = None
     for _ in range(100):
         page = await tasks.list(
+            OWNER,
             TaskFilters.of(**filters),
             ListRequest(limit=limit, sort=sort, cursor=cursor, with_total=with_total),
         )
@@ -48,7 +50,9 @@ async def ten_tasks(tasks: TaskService) -> list[Task]:
     for n, title in enumerate(["d", "b", "a", "c", "b", "e", "a", "d", "c", "b"]):
         created.append(
             (
-                await tasks.create(title=title, done=n % 2 == 0, tags=["even"] if n % 2 else [])
+                await tasks.create(
+                    OWNER, title=title, done=n % 2 == 0, tags=["even"] if n % 2 else []
+                )
             ).resource
         )
     return created
@@ -58,7 +62,7 @@ async def ten_tasks(tasks: TaskService) -> list[Task]:
 async def test_walking_by_cursor_yields_the_whole_sorted_list_once(
     tasks: TaskService, ten_tasks: list[Task], sort: str
 ) -> None:
-    everything = await tasks.list(TaskFilters.of(), ListRequest(limit=100, sort=sort))
+    everything = await tasks.list(OWNER, TaskFilters.of(), ListRequest(limit=100, sort=sort))
 
     walked = await walk(tasks, sort=sort)
 
@@ -70,7 +74,7 @@ async def test_a_filtered_walk_keeps_its_filters(
     tasks: TaskService, ten_tasks: list[Task], sort: str
 ) -> None:
     expected = await tasks.list(
-        TaskFilters.of(q="b", done=False), ListRequest(limit=100, sort=sort)
+        OWNER, TaskFilters.of(q="b", done=False), ListRequest(limit=100, sort=sort)
     )
 
     walked = await walk(tasks, sort=sort, limit=1, q="b", done=False)
@@ -82,10 +86,12 @@ async def test_a_filtered_walk_keeps_its_filters(
 async def test_cursor_pages_have_no_total_unless_asked(
     tasks: TaskService, ten_tasks: list[Task]
 ) -> None:
-    first = await tasks.list(TaskFilters.of(), ListRequest(limit=4))
-    plain = await tasks.list(TaskFilters.of(), ListRequest(limit=4, cursor=first.next_cursor))
+    first = await tasks.list(OWNER, TaskFilters.of(), ListRequest(limit=4))
+    plain = await tasks.list(
+        OWNER, TaskFilters.of(), ListRequest(limit=4, cursor=first.next_cursor)
+    )
     counted = await tasks.list(
-        TaskFilters.of(), ListRequest(limit=4, cursor=first.next_cursor, with_total=True)
+        OWNER, TaskFilters.of(), ListRequest(limit=4, cursor=first.next_cursor, with_total=True)
     )
 
     assert first.total == 10
@@ -97,13 +103,15 @@ async def test_cursor_pages_have_no_total_unless_asked(
 async def test_an_offset_page_hands_over_to_cursor_paging(
     tasks: TaskService, ten_tasks: list[Task]
 ) -> None:
-    by_offset = await tasks.list(TaskFilters.of(), ListRequest(limit=3, offset=3, sort="title"))
+    by_offset = await tasks.list(
+        OWNER, TaskFilters.of(), ListRequest(limit=3, offset=3, sort="title")
+    )
     next_by_offset = await tasks.list(
-        TaskFilters.of(), ListRequest(limit=3, offset=6, sort="title")
+        OWNER, TaskFilters.of(), ListRequest(limit=3, offset=6, sort="title")
     )
 
     by_cursor = await tasks.list(
-        TaskFilters.of(), ListRequest(limit=3, sort="title", cursor=by_offset.next_cursor)
+        OWNER, TaskFilters.of(), ListRequest(limit=3, sort="title", cursor=by_offset.next_cursor)
     )
 
     assert [t.id for t in by_cursor.items] == [t.id for t in next_by_offset.items]
@@ -117,7 +125,9 @@ async def test_a_walk_survives_inserts_and_deletes_between_pages(
     cursor = None
     deleted: set[int] = set()
     for step in range(100):
-        page = await tasks.list(TaskFilters.of(), ListRequest(limit=2, sort="title", cursor=cursor))
+        page = await tasks.list(
+            OWNER, TaskFilters.of(), ListRequest(limit=2, sort="title", cursor=cursor)
+        )
         seen.extend(t.id for t in page.items)
         cursor = page.next_cursor
         if cursor is None:
@@ -126,9 +136,9 @@ async def test_a_walk_survives_inserts_and_deletes_between_pages(
         unseen = [t.id for t in ten_tasks if t.id not in seen and t.id not in deleted]
         if unseen:
             deleted.add(unseen[-1])
-            await tasks.delete(unseen[-1])
-        await tasks.create(title=f"a{step}")  # sorts before "b": already passed
-        await tasks.create(title=f"z{step}")  # sorts after everything: still ahead
+            await tasks.delete(OWNER, unseen[-1])
+        await tasks.create(OWNER, title=f"a{step}")  # sorts before "b": already passed
+        await tasks.create(OWNER, title=f"z{step}")  # sorts after everything: still ahead
     survivors = {t.id for t in ten_tasks} - deleted
 
     assert len(seen) == len(set(seen)), "no row comes twice"
@@ -151,11 +161,12 @@ async def test_a_walk_survives_inserts_and_deletes_between_pages(
 async def test_a_tampered_or_made_up_cursor_is_invalid_input(
     tasks: TaskService, ten_tasks: list[Task], tamper: Callable[[str], str]
 ) -> None:
-    page = await tasks.list(TaskFilters.of(), ListRequest(limit=2))
+    page = await tasks.list(OWNER, TaskFilters.of(), ListRequest(limit=2))
     assert page.next_cursor is not None
 
     with pytest.raises(InvalidInput) as raised:
         await tasks.list(
+            OWNER,
             TaskFilters.of(),
             ListRequest(limit=2, cursor=tamper(page.next_cursor)),
         )
@@ -170,10 +181,11 @@ async def test_a_tampered_or_made_up_cursor_is_invalid_input(
 async def test_a_cursor_only_continues_the_list_it_was_made_for(
     tasks: TaskService, ten_tasks: list[Task], filters: FilterArguments, sort: str | None
 ) -> None:
-    page = await tasks.list(TaskFilters.of(), ListRequest(limit=2))
+    page = await tasks.list(OWNER, TaskFilters.of(), ListRequest(limit=2))
 
     with pytest.raises(InvalidInput) as raised:
         await tasks.list(
+            OWNER,
             TaskFilters.of(**filters),
             ListRequest(limit=2, sort=sort, cursor=page.next_cursor),
         )
@@ -184,18 +196,20 @@ async def test_a_cursor_only_continues_the_list_it_was_made_for(
 async def test_a_tasks_cursor_does_not_page_notes(
     tasks: TaskService, notes: NoteService, ten_tasks: list[Task]
 ) -> None:
-    page = await tasks.list(TaskFilters.of(), ListRequest(limit=2))
+    page = await tasks.list(OWNER, TaskFilters.of(), ListRequest(limit=2))
 
     with pytest.raises(InvalidInput):
-        await notes.list(NoteFilters.of(), ListRequest(limit=2, cursor=page.next_cursor))
+        await notes.list(OWNER, NoteFilters.of(), ListRequest(limit=2, cursor=page.next_cursor))
 
 
 async def test_cursor_and_offset_together_are_invalid(
     tasks: TaskService, ten_tasks: list[Task]
 ) -> None:
-    page = await tasks.list(TaskFilters.of(), ListRequest(limit=2))
+    page = await tasks.list(OWNER, TaskFilters.of(), ListRequest(limit=2))
 
     with pytest.raises(InvalidInput) as raised:
-        await tasks.list(TaskFilters.of(), ListRequest(limit=2, offset=0, cursor=page.next_cursor))
+        await tasks.list(
+            OWNER, TaskFilters.of(), ListRequest(limit=2, offset=0, cursor=page.next_cursor)
+        )
 
     assert [e.field for e in raised.value.errors] == ["offset"]

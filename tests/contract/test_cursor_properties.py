@@ -16,6 +16,7 @@ from domain.text import fold
 from support.arguments import FilterArguments
 from support.clock import SteppingClock
 from support.databases import Store
+from support.owners import OWNER
 
 SORTS = ["id", "-id", "created_at", "-created_at", "updated_at", "-updated_at", "title", "-title"]
 
@@ -78,12 +79,15 @@ async def test_walking_all_cursor_pages_equals_the_sorted_filtered_list(
     for title, done, tags, tick in data:
         if tick:
             clock.advance(timedelta(microseconds=1))
-        created.append((await tasks.create(title=title, done=done, tags=sorted(tags))).resource)
+        created.append(
+            (await tasks.create(OWNER, title=title, done=done, tags=sorted(tags))).resource
+        )
 
     walked: list[int] = []
     cursor = None
     for _ in range(len(data) + 2):  # a walk that does not advance must fail, not hang
         page = await tasks.list(
+            OWNER,
             TaskFilters.of(**chosen),
             ListRequest(limit=page_size, sort=sort, cursor=cursor),
         )

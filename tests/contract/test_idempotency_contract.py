@@ -8,6 +8,7 @@ from datetime import timedelta
 from application.ports import AlreadyClaimed, Claimed, NewClaim
 from support.clock import START
 from support.databases import Store
+from support.owners import OWNER
 
 LEASE = timedelta(seconds=30)
 TTL = timedelta(hours=24)
@@ -18,6 +19,7 @@ def claim(
 ) -> NewClaim:
     now = START + after
     return NewClaim(
+        owner=OWNER,
         scope="Task",
         key=key,
         fingerprint=fingerprint,
@@ -37,7 +39,7 @@ async def claim_and_commit(store: Store, request: NewClaim) -> Claimed | Already
 
 async def complete(store: Store, token: str, snapshot: str, key: str = "k") -> bool:
     async with store.unit_of_work() as uow:
-        done = await uow.idempotency.complete("Task", key, token, snapshot)
+        done = await uow.idempotency.complete(OWNER, "Task", key, token, snapshot)
         await uow.commit()
     return done
 
@@ -99,8 +101,8 @@ async def test_an_expired_key_is_claimed_anew(store: Store) -> None:
 async def test_a_released_claim_can_be_claimed_at_once(store: Store) -> None:
     await claim_and_commit(store, claim())
     async with store.unit_of_work() as uow:
-        await uow.idempotency.release("Task", "k", "not the holder")
-        await uow.idempotency.release("Task", "k", "t1")
+        await uow.idempotency.release(OWNER, "Task", "k", "not the holder")
+        await uow.idempotency.release(OWNER, "Task", "k", "t1")
         await uow.commit()
 
     assert await claim_and_commit(store, claim(token="t2")) == Claimed("t2")
@@ -109,7 +111,7 @@ async def test_a_released_claim_can_be_claimed_at_once(store: Store) -> None:
 async def test_a_completion_that_is_not_committed_is_undone(store: Store) -> None:
     await claim_and_commit(store, claim())
     async with store.unit_of_work() as uow:
-        assert await uow.idempotency.complete("Task", "k", "t1", "lost")
+        assert await uow.idempotency.complete(OWNER, "Task", "k", "t1", "lost")
 
     assert await claim_and_commit(store, claim(token="t2")) == AlreadyClaimed("f1", None)
 

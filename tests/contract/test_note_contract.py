@@ -9,30 +9,31 @@ from application.paging import ListRequest
 from application.preconditions import Precondition
 from domain.errors import InvalidInput, NotFound, VersionMismatch
 from domain.note import NoteChanges, NoteFilters
+from support.owners import OWNER
 
 
 async def titles(notes: NoteService, q: str | None = None, sort: str | None = None) -> list[str]:
-    page = await notes.list(NoteFilters.of(q=q), ListRequest(limit=100, sort=sort))
+    page = await notes.list(OWNER, NoteFilters.of(q=q), ListRequest(limit=100, sort=sort))
     return [note.title for note in page.items]
 
 
 async def test_a_created_note_is_stored_as_returned(notes: NoteService) -> None:
-    note = (await notes.create(title=" Hello ", body="World")).resource
+    note = (await notes.create(OWNER, title=" Hello ", body="World")).resource
 
     assert (note.title, note.body, note.version) == ("Hello", "World", 1)
-    assert await notes.get(note.id) == note
+    assert await notes.get(OWNER, note.id) == note
 
 
 async def test_the_body_defaults_to_empty(notes: NoteService) -> None:
-    note = (await notes.create(title="t")).resource
+    note = (await notes.create(OWNER, title="t")).resource
 
-    assert (await notes.get(note.id)).body == ""
+    assert (await notes.get(OWNER, note.id)).body == ""
 
 
 async def test_search_matches_title_or_body(notes: NoteService) -> None:
-    await notes.create(title="Groceries", body="eggs, MILK")
-    await notes.create(title="Milk run", body="")
-    await notes.create(title="Other", body="nothing")
+    await notes.create(OWNER, title="Groceries", body="eggs, MILK")
+    await notes.create(OWNER, title="Milk run", body="")
+    await notes.create(OWNER, title="Other", body="nothing")
 
     assert await titles(notes, q="milk") == ["Milk run", "Groceries"]
     assert await titles(notes, q="s, m") == ["Groceries"]
@@ -41,19 +42,19 @@ async def test_search_matches_title_or_body(notes: NoteService) -> None:
 
 async def test_sorts_and_totals(notes: NoteService) -> None:
     for title in ["b", "a", "c"]:
-        await notes.create(title=title)
+        await notes.create(OWNER, title=title)
 
     assert await titles(notes, sort="title") == ["a", "b", "c"]
     assert await titles(notes, sort="-created_at") == ["c", "a", "b"]
-    page = await notes.list(NoteFilters.of(), ListRequest(limit=1))
+    page = await notes.list(OWNER, NoteFilters.of(), ListRequest(limit=1))
     assert (page.total, len(page.items)) == (3, 1)
 
 
 async def test_an_update_and_a_no_op(notes: NoteService) -> None:
-    note = (await notes.create(title="t", body="old")).resource
+    note = (await notes.create(OWNER, title="t", body="old")).resource
 
-    updated = await notes.update(note.id, NoteChanges(body="new"))
-    same = await notes.update(note.id, NoteChanges(title=" t ", body="new"))
+    updated = await notes.update(OWNER, note.id, NoteChanges(body="new"))
+    same = await notes.update(OWNER, note.id, NoteChanges(title=" t ", body="new"))
 
     assert (updated.body, updated.version) == ("new", 2)
     assert same == updated
@@ -63,17 +64,17 @@ async def test_an_update_and_a_no_op(notes: NoteService) -> None:
 
 async def test_invalid_notes_are_refused(notes: NoteService) -> None:
     with pytest.raises(InvalidInput) as raised:
-        await notes.create(title="", body="x" * 50_001)
+        await notes.create(OWNER, title="", body="x" * 50_001)
 
     assert [e.field for e in raised.value.errors] == ["title", "body"]
     assert await titles(notes) == []
 
 
 async def test_conditional_writes_and_deletes(notes: NoteService) -> None:
-    note = (await notes.create(title="t")).resource
+    note = (await notes.create(OWNER, title="t")).resource
 
     with pytest.raises(VersionMismatch):
-        await notes.update(note.id, NoteChanges(body="x"), Precondition(frozenset({7})))
-    await notes.delete(note.id, Precondition(frozenset({1})))
+        await notes.update(OWNER, note.id, NoteChanges(body="x"), Precondition(frozenset({7})))
+    await notes.delete(OWNER, note.id, Precondition(frozenset({1})))
     with pytest.raises(NotFound):
-        await notes.get(note.id)
+        await notes.get(OWNER, note.id)

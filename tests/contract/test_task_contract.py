@@ -16,18 +16,19 @@ from domain.task import NewTask, Task, TaskChanges, TaskFilters
 from support.arguments import FilterArguments
 from support.clock import SteppingClock
 from support.databases import Store
+from support.owners import OWNER
 
 
 async def titles(
     tasks: TaskService, *, sort: str | None = None, **filters: Unpack[FilterArguments]
 ) -> list[str]:
-    page = await tasks.list(TaskFilters.of(**filters), ListRequest(limit=100, sort=sort))
+    page = await tasks.list(OWNER, TaskFilters.of(**filters), ListRequest(limit=100, sort=sort))
     return [task.title for task in page.items]
 
 
 async def test_a_created_task_is_stored_as_returned(tasks: TaskService) -> None:
     created = await tasks.create(
-        title="  Ship it  ", description="soon", tags=["Backend", " urgent", "backend"]
+        OWNER, title="  Ship it  ", description="soon", tags=["Backend", " urgent", "backend"]
     )
     task = created.resource
 
@@ -40,14 +41,14 @@ async def test_a_created_task_is_stored_as_returned(tasks: TaskService) -> None:
     assert task.version == 1
     assert task.created_at == task.updated_at
     assert task.created_at.utcoffset() == timedelta(0)
-    assert await tasks.get(task.id) == task
+    assert await tasks.get(OWNER, task.id) == task
 
 
 async def test_ids_are_never_reused(tasks: TaskService) -> None:
-    first = (await tasks.create(title="first")).resource
-    second = (await tasks.create(title="second")).resource
-    await tasks.delete(second.id)
-    third = (await tasks.create(title="third")).resource
+    first = (await tasks.create(OWNER, title="first")).resource
+    second = (await tasks.create(OWNER, title="second")).resource
+    await tasks.delete(OWNER, second.id)
+    third = (await tasks.create(OWNER, title="third")).resource
 
     assert first.id < second.id < third.id
 
@@ -55,18 +56,18 @@ async def test_ids_are_never_reused(tasks: TaskService) -> None:
 @pytest.mark.parametrize("task_id", [1, 0, -1, MAX_ID, MAX_ID + 1, 10**30])
 async def test_a_missing_task_is_not_found(tasks: TaskService, task_id: int) -> None:
     with pytest.raises(NotFound):
-        await tasks.get(task_id)
+        await tasks.get(OWNER, task_id)
     with pytest.raises(NotFound):
-        await tasks.update(task_id, TaskChanges(done=True))
+        await tasks.update(OWNER, task_id, TaskChanges(done=True))
     with pytest.raises(NotFound):
-        await tasks.delete(task_id)
+        await tasks.delete(OWNER, task_id)
 
 
 async def test_a_list_has_its_total_and_newest_first_by_default(tasks: TaskService) -> None:
     for n in range(5):
-        await tasks.create(title=f"task {n}")
+        await tasks.create(OWNER, title=f"task {n}")
 
-    page = await tasks.list(TaskFilters.of(), ListRequest(limit=2, offset=1))
+    page = await tasks.list(OWNER, TaskFilters.of(), ListRequest(limit=2, offset=1))
 
     assert [t.title for t in page.items] == ["task 3", "task 2"]
     assert (page.total, page.limit, page.offset) == (5, 2, 1)
@@ -76,22 +77,22 @@ async def test_a_list_has_its_total_and_newest_first_by_default(tasks: TaskServi
 async def test_an_offset_past_the_end_gives_an_empty_page_with_the_total(
     tasks: TaskService,
 ) -> None:
-    await tasks.create(title="only")
+    await tasks.create(OWNER, title="only")
 
-    page = await tasks.list(TaskFilters.of(), ListRequest(offset=10))
+    page = await tasks.list(OWNER, TaskFilters.of(), ListRequest(offset=10))
 
     assert (list(page.items), page.total, page.next_cursor) == ([], 1, None)
 
 
 async def test_an_empty_list(tasks: TaskService) -> None:
-    page = await tasks.list(TaskFilters.of(), ListRequest())
+    page = await tasks.list(OWNER, TaskFilters.of(), ListRequest())
 
     assert (list(page.items), page.total, page.next_cursor) == ([], 0, None)
 
 
 async def test_search_is_a_case_insensitive_substring_of_the_title(tasks: TaskService) -> None:
     for title in ["Buy MILK", "milkshake", "Milan", "École", "STRASSE", "other"]:
-        await tasks.create(title=title, description="milk in the description does not count")
+        await tasks.create(OWNER, title=title, description="milk in the description does not count")
 
     assert await titles(tasks, q="milk") == ["milkshake", "Buy MILK"]
     assert await titles(tasks, q="ÉCOLE") == ["École"]
@@ -106,24 +107,24 @@ async def test_search_takes_like_wildcards_literally(
     tasks: TaskService, q: str, expected: list[str]
 ) -> None:
     for title in ["100% done", "snake_case", "back\\slash", "plain"]:
-        await tasks.create(title=title)
+        await tasks.create(OWNER, title=title)
 
     assert await titles(tasks, q=q) == expected
 
 
 async def test_done_filter(tasks: TaskService) -> None:
-    await tasks.create(title="open")
-    await tasks.create(title="closed", done=True)
+    await tasks.create(OWNER, title="open")
+    await tasks.create(OWNER, title="closed", done=True)
 
     assert await titles(tasks, done=True) == ["closed"]
     assert await titles(tasks, done=False) == ["open"]
 
 
 async def test_tag_filter_needs_every_tag(tasks: TaskService) -> None:
-    await tasks.create(title="both", tags=["a", "b"])
-    await tasks.create(title="a only", tags=["a"])
-    await tasks.create(title="b and c", tags=["b", "c"])
-    await tasks.create(title="none")
+    await tasks.create(OWNER, title="both", tags=["a", "b"])
+    await tasks.create(OWNER, title="a only", tags=["a"])
+    await tasks.create(OWNER, title="b and c", tags=["b", "c"])
+    await tasks.create(OWNER, title="none")
 
     assert await titles(tasks, tags=["a"]) == ["a only", "both"]
     assert await titles(tasks, tags=["A", "b"]) == ["both"]
@@ -147,10 +148,10 @@ async def test_every_sort_key_orders_by_it_then_by_id(
     clock.step = timedelta(0)
     for title in ["b", "a", "b", "a"]:
         clock.advance(timedelta(seconds=1 if title == "b" else 0))
-        await tasks.create(title=title)
+        await tasks.create(OWNER, title=title)
     sort = f"-{key}" if descending else key
 
-    page = await tasks.list(TaskFilters.of(), ListRequest(sort=sort))
+    page = await tasks.list(OWNER, TaskFilters.of(), ListRequest(sort=sort))
 
     def position(task: Task) -> tuple[object, int]:
         return getattr(task, key), task.id
@@ -162,7 +163,7 @@ async def test_every_sort_key_orders_by_it_then_by_id(
 
 async def test_titles_sort_by_code_point(tasks: TaskService) -> None:
     for title in ["é", "a", "Z", "𝔸", "B", "ä"]:
-        await tasks.create(title=title)
+        await tasks.create(OWNER, title=title)
 
     assert await titles(tasks, sort="title") == ["B", "Z", "a", "ä", "é", "𝔸"]
 
@@ -170,10 +171,10 @@ async def test_titles_sort_by_code_point(tasks: TaskService) -> None:
 async def test_an_update_changes_the_fields_given_and_bumps_the_version(
     tasks: TaskService,
 ) -> None:
-    task = (await tasks.create(title="draft", description="text", tags=["x"])).resource
+    task = (await tasks.create(OWNER, title="draft", description="text", tags=["x"])).resource
 
     updated = await tasks.update(
-        task.id, TaskChanges(title=" final ", description=None, done=True, tags=["Y", "z"])
+        OWNER, task.id, TaskChanges(title=" final ", description=None, done=True, tags=["Y", "z"])
     )
 
     assert (updated.title, updated.description, updated.done, updated.tags) == (
@@ -185,76 +186,80 @@ async def test_an_update_changes_the_fields_given_and_bumps_the_version(
     assert updated.version == 2
     assert updated.updated_at > task.updated_at
     assert updated.created_at == task.created_at
-    assert await tasks.get(task.id) == updated
+    assert await tasks.get(OWNER, task.id) == updated
     assert await titles(tasks, tags=["x"]) == []
     assert await titles(tasks, tags=["z"]) == ["final"]
 
 
 async def test_an_update_that_changes_nothing_keeps_the_version(tasks: TaskService) -> None:
-    task = (await tasks.create(title="same", tags=["a", "b"])).resource
+    task = (await tasks.create(OWNER, title="same", tags=["a", "b"])).resource
 
-    unchanged = await tasks.update(task.id, TaskChanges(title=" same ", tags=["B", "a", "a"]))
-    empty = await tasks.update(task.id, TaskChanges())
+    unchanged = await tasks.update(
+        OWNER, task.id, TaskChanges(title=" same ", tags=["B", "a", "a"])
+    )
+    empty = await tasks.update(OWNER, task.id, TaskChanges())
 
     assert unchanged == empty == task
-    assert await tasks.get(task.id) == task
+    assert await tasks.get(OWNER, task.id) == task
 
 
 async def test_updated_at_strictly_increases_even_when_the_clock_stands_still(
     tasks: TaskService, clock: SteppingClock
 ) -> None:
     clock.step = timedelta(0)
-    task = (await tasks.create(title="t")).resource
+    task = (await tasks.create(OWNER, title="t")).resource
 
-    first = await tasks.update(task.id, TaskChanges(done=True))
-    second = await tasks.update(task.id, TaskChanges(done=False))
+    first = await tasks.update(OWNER, task.id, TaskChanges(done=True))
+    second = await tasks.update(OWNER, task.id, TaskChanges(done=False))
 
     assert task.updated_at < first.updated_at < second.updated_at
-    assert (await tasks.get(task.id)).updated_at == second.updated_at
+    assert (await tasks.get(OWNER, task.id)).updated_at == second.updated_at
 
 
 async def test_an_invalid_update_changes_nothing(tasks: TaskService) -> None:
-    task = (await tasks.create(title="keep")).resource
+    task = (await tasks.create(OWNER, title="keep")).resource
 
     with pytest.raises(InvalidInput) as raised:
-        await tasks.update(task.id, TaskChanges(title=" ", tags=["ok", "bad tag"]))
+        await tasks.update(OWNER, task.id, TaskChanges(title=" ", tags=["ok", "bad tag"]))
 
     assert [e.field for e in raised.value.errors] == ["title", "tags[1]"]
-    assert await tasks.get(task.id) == task
+    assert await tasks.get(OWNER, task.id) == task
 
 
 async def test_a_conditional_update_needs_the_current_version(tasks: TaskService) -> None:
-    task = (await tasks.create(title="t")).resource
+    task = (await tasks.create(OWNER, title="t")).resource
 
     with pytest.raises(VersionMismatch):
-        await tasks.update(task.id, TaskChanges(done=True), Precondition(frozenset({2, 3})))
-    assert await tasks.get(task.id) == task
+        await tasks.update(OWNER, task.id, TaskChanges(done=True), Precondition(frozenset({2, 3})))
+    assert await tasks.get(OWNER, task.id) == task
 
-    updated = await tasks.update(task.id, TaskChanges(done=True), Precondition(frozenset({1})))
-    again = await tasks.update(task.id, TaskChanges(done=False), ANY_VERSION)
+    updated = await tasks.update(
+        OWNER, task.id, TaskChanges(done=True), Precondition(frozenset({1}))
+    )
+    again = await tasks.update(OWNER, task.id, TaskChanges(done=False), ANY_VERSION)
     assert (updated.version, again.version) == (2, 3)
 
 
 async def test_a_conditional_delete_needs_the_current_version(tasks: TaskService) -> None:
-    task = (await tasks.create(title="t")).resource
-    await tasks.update(task.id, TaskChanges(done=True))
+    task = (await tasks.create(OWNER, title="t")).resource
+    await tasks.update(OWNER, task.id, TaskChanges(done=True))
 
     with pytest.raises(VersionMismatch):
-        await tasks.delete(task.id, Precondition(frozenset({1})))
-    assert (await tasks.get(task.id)).version == 2
+        await tasks.delete(OWNER, task.id, Precondition(frozenset({1})))
+    assert (await tasks.get(OWNER, task.id)).version == 2
 
-    await tasks.delete(task.id, Precondition(frozenset({2})))
+    await tasks.delete(OWNER, task.id, Precondition(frozenset({2})))
     with pytest.raises(NotFound):
-        await tasks.get(task.id)
+        await tasks.get(OWNER, task.id)
     with pytest.raises(NotFound):
-        await tasks.delete(task.id, ANY_VERSION)
+        await tasks.delete(OWNER, task.id, ANY_VERSION)
 
 
 async def test_deleting_a_task_deletes_its_tags(tasks: TaskService) -> None:
-    task = (await tasks.create(title="tagged", tags=["gone"])).resource
+    task = (await tasks.create(OWNER, title="tagged", tags=["gone"])).resource
 
-    await tasks.delete(task.id)
-    await tasks.create(title="new")
+    await tasks.delete(OWNER, task.id)
+    await tasks.create(OWNER, title="new")
 
     assert await titles(tasks, tags=["gone"]) == []
 
@@ -263,32 +268,32 @@ async def test_the_repository_write_is_conditional_on_the_version_read(store: St
     from support.clock import START
 
     async with store.unit_of_work() as uow:
-        task = await uow.tasks.add(NewTask.create(title="t", now=START))
+        task = await uow.tasks.add(OWNER, NewTask.create(title="t", now=START))
         await uow.commit()
     first = task.changed(TaskChanges(title="first"), START + timedelta(seconds=1))
     second = task.changed(TaskChanges(title="second"), START + timedelta(seconds=2))
 
     async with store.unit_of_work() as uow:
-        assert await uow.tasks.update(task, first)
-        assert not await uow.tasks.update(task, second)  # task's version is stale now
-        assert not await uow.tasks.delete(task.id, version=task.version)
+        assert await uow.tasks.update(OWNER, task, first)
+        assert not await uow.tasks.update(OWNER, task, second)  # task's version is stale now
+        assert not await uow.tasks.delete(OWNER, task.id, version=task.version)
         await uow.commit()
 
     async with store.unit_of_work(read_only=True) as uow:
-        assert await uow.tasks.get(task.id) == first
+        assert await uow.tasks.get(OWNER, task.id) == first
 
 
 async def test_leaving_a_unit_of_work_without_commit_rolls_back(store: Store) -> None:
     from support.clock import START
 
     async with store.unit_of_work() as uow:
-        kept = await uow.tasks.add(NewTask.create(title="kept", tags=["a"], now=START))
+        kept = await uow.tasks.add(OWNER, NewTask.create(title="kept", tags=["a"], now=START))
         await uow.commit()
     async with store.unit_of_work() as uow:
-        await uow.tasks.add(NewTask.create(title="dropped", now=START))
-        await uow.tasks.update(kept, kept.changed(TaskChanges(tags=["b"]), START))
-        await uow.tasks.delete(kept.id)
+        await uow.tasks.add(OWNER, NewTask.create(title="dropped", now=START))
+        await uow.tasks.update(OWNER, kept, kept.changed(TaskChanges(tags=["b"]), START))
+        await uow.tasks.delete(OWNER, kept.id)
 
     async with store.unit_of_work(read_only=True) as uow:
-        assert await uow.tasks.get(kept.id) == kept
-        assert await uow.tasks.get(kept.id + 1) is None
+        assert await uow.tasks.get(OWNER, kept.id) == kept
+        assert await uow.tasks.get(OWNER, kept.id + 1) is None

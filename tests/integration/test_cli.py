@@ -10,9 +10,13 @@ from typing import Any
 
 import pytest
 import uvicorn
+from alembic.script import ScriptDirectory
 
 from entrypoints import cli
-from entrypoints.migrate import current_revision
+from entrypoints.migrate import MIGRATIONS, current_revision
+from entrypoints.secret_key import secret_file
+
+HEAD = ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
 @pytest.fixture
@@ -26,7 +30,7 @@ def sqlite_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 async def test_migrate_goes_to_head_and_to_any_revision_either_way(sqlite_file: str) -> None:
     # The CLI runs its own event loop, so here it runs in a thread.
     await asyncio.to_thread(cli.main, ["migrate"])
-    assert await current_revision(sqlite_file) == "0003"
+    assert await current_revision(sqlite_file) == HEAD
 
     await asyncio.to_thread(cli.main, ["migrate", "--revision", "0001"])
     assert await current_revision(sqlite_file) == "0001"
@@ -46,7 +50,7 @@ def started(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     monkeypatch.setattr(uvicorn, "run", run)
     # serve leaves settings for its workers in the environment: undo them after.
     saved = dict(os.environ)
-    for name in ("CURSOR_SECRET", "PROMETHEUS_MULTIPROC_DIR"):
+    for name in ("SECRET_KEY", "PROMETHEUS_MULTIPROC_DIR"):
         os.environ.pop(name, None)
     yield calls
     os.environ.clear()
@@ -61,10 +65,12 @@ async def test_serve_migrates_the_sqlite_file_and_starts_the_app_factory(
         ["serve", "--host", "0.0.0.0", "--port", "9999", "--workers", "1"],  # noqa: S104
     )
 
-    assert await current_revision(sqlite_file) == "0003"
+    assert await current_revision(sqlite_file) == HEAD
     assert (started["app"], started["factory"]) == ("entrypoints.app:create_app", True)
     assert (started["host"], started["port"], started["workers"]) == ("0.0.0.0", 9999, 1)  # noqa: S104
-    assert len(started["environment"]["CURSOR_SECRET"]) >= 32
+    secret = secret_file(Path(sqlite_file.removeprefix("sqlite+aiosqlite:///")))
+    assert len(secret.read_text()) >= 32, "the embedded default made its secret before serving"
+    assert secret.stat().st_mode & 0o077 == 0, "readable by its owner only"
     assert "PROMETHEUS_MULTIPROC_DIR" not in started["environment"]
 
 
@@ -83,7 +89,31 @@ def test_serve_leaves_a_postgresql_database_to_tasks_api_migrate(
     monkeypatch: pytest.MonkeyPatch, started: dict[str, Any]
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    monkeypatch.setenv("SECRET_KEY", "a-secret-key-of-at-least-32-characters")
 
     cli.main(["serve"])  # would fail if it tried to migrate: nothing listens on port 1
 
     assert started["app"] == "entrypoints.app:create_app"
+
+
+def test_serve_refuses_a_postgresql_database_without_a_secret_key_and_says_why(
+    monkeypatch: pytest.MonkeyPatch, started: dict[str, Any]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["serve"])
+
+    assert "SECRET_KEY is not set" in str(stopped.value.code)
+    assert started == {}, "no server was started"
+
+
+async def test_the_sqlite_secret_survives_a_restart(
+    sqlite_file: str, started: dict[str, Any]
+) -> None:
+    await asyncio.to_thread(cli.main, ["serve"])
+    secret = secret_file(Path(sqlite_file.removeprefix("sqlite+aiosqlite:///")))
+    first = secret.read_text()
+    await asyncio.to_thread(cli.main, ["serve"])
+    assert secret.read_text() == first

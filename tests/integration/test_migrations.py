@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,12 +19,15 @@ from adapters.sqlalchemy.engine import EngineOptions, open_database
 from adapters.sqlalchemy.tables import TRIGRAM_INDEXES, metadata
 from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from entrypoints.migrate import MIGRATIONS, current_revision, migrate
+from support.databases import add_test_accounts
+from support.owners import OWNER
 from support.postgres import throwaway_database
 
-REVISIONS = [
-    r.revision
-    for r in reversed(list(ScriptDirectory(str(MIGRATIONS)).walk_revisions("base", "heads")))
-]
+SCRIPTS = ScriptDirectory(str(MIGRATIONS))
+REVISIONS = [r.revision for r in reversed(list(SCRIPTS.walk_revisions("base", "heads")))]
+HEAD = REVISIONS[-1]
+TABLES = {table.name for table in metadata.sorted_tables}
+LEGACY_EMAIL = "legacy@tasks-api.invalid"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -48,7 +52,9 @@ async def tables(url: str) -> set[str]:
 
 
 async def test_the_revisions_form_one_line() -> None:
-    assert REVISIONS == ["0001", "0002", "0003"]
+    assert SCRIPTS.get_heads() == [HEAD]
+    for earlier, later in itertools.pairwise(REVISIONS):
+        assert SCRIPTS.get_revision(later).down_revision == earlier
 
 
 async def test_upgrade_downgrade_and_upgrade_again_step_by_step(empty_database: str) -> None:
@@ -61,11 +67,25 @@ async def test_upgrade_downgrade_and_upgrade_again_step_by_step(empty_database: 
         assert await current_revision(empty_database) == revision
         previous = revision
 
-    assert await tables(empty_database) == {"tasks", "task_tags", "notes", "idempotency_keys"}
+    assert await tables(empty_database) == TABLES
 
     await migrate(empty_database, "base")
     assert await tables(empty_database) == set()
     assert await current_revision(empty_database) is None
+
+
+async def legacy_owner(url: str) -> int:
+    """The account the upgrade to accounts gave the rows it found."""
+    engine = create_async_engine(url, poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as connection:
+            found = await connection.execute(
+                text("SELECT id FROM accounts WHERE email = :email"), {"email": LEGACY_EMAIL}
+            )
+            owner: int = found.scalar_one()
+    finally:
+        await engine.dispose()
+    return owner
 
 
 async def test_the_migrations_build_exactly_the_schema_the_code_declares(
@@ -147,7 +167,7 @@ async def test_tasks_from_the_first_release_survive_the_upgrade_without_tags(
     database = open_database(empty_database, EngineOptions(pool_size=1))
     try:
         async with SqlUnitOfWork(database, read_only=True) as uow:
-            task = await uow.tasks.get(1)
+            task = await uow.tasks.get(await legacy_owner(empty_database), 1)
     finally:
         await database.close()
     assert task is not None
@@ -167,9 +187,11 @@ async def test_downgrading_to_the_first_release_keeps_its_tasks(empty_database: 
     try:
         from domain.task import NewTask
 
+        async with database.engine.begin() as connection:
+            await add_test_accounts(connection)
         async with SqlUnitOfWork(database) as uow:
             await uow.tasks.add(
-                NewTask.create(title="kept", tags=["dropped"], now=datetime.now(UTC))
+                OWNER, NewTask.create(title="kept", tags=["dropped"], now=datetime.now(UTC))
             )
             await uow.commit()
     finally:
@@ -182,8 +204,102 @@ async def test_downgrading_to_the_first_release_keeps_its_tasks(empty_database: 
     database = open_database(empty_database, EngineOptions(pool_size=1))
     try:
         async with SqlUnitOfWork(database, read_only=True) as uow:
-            task = await uow.tasks.get(1)
+            task = await uow.tasks.get(await legacy_owner(empty_database), 1)
     finally:
         await database.close()
     assert task is not None
     assert (task.title, task.tags) == ("kept", ())
+
+
+async def test_rows_from_before_accounts_go_to_the_legacy_account_and_nothing_is_lost(
+    empty_database: str,
+) -> None:
+    """Upgrading a database with data from the release before accounts: every task, its
+    tags and every note now belong to one legacy account that nobody can sign in as."""
+    before_accounts = SCRIPTS.get_revision("0004").down_revision
+    assert isinstance(before_accounts, str)
+    await migrate(empty_database, before_accounts)
+    engine = create_async_engine(empty_database, poolclass=pool.NullPool)
+    now = datetime(2026, 11, 30, 12, 0, 0, 1, tzinfo=UTC)
+    try:
+        async with engine.begin() as connection:
+            stamp = now if connection.dialect.name == "postgresql" else now.replace(tzinfo=None)
+            for title in ("one", "two"):
+                await connection.execute(
+                    text(
+                        "INSERT INTO tasks (title, title_folded, description, done, created_at,"
+                        " updated_at, version) VALUES (:t, :f, NULL, false, :at, :at, 1)"
+                    ),
+                    {"t": title, "f": title, "at": stamp},
+                )
+            await connection.execute(
+                text("INSERT INTO task_tags (task_id, tag) VALUES (1, 'a'), (1, 'b')")
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO notes (title, title_folded, body, body_folded, created_at,"
+                    " updated_at, version) VALUES ('n', 'n', 'body', 'body', :at, :at, 2)"
+                ),
+                {"at": stamp},
+            )
+    finally:
+        await engine.dispose()
+
+    await migrate(empty_database)
+
+    legacy = await legacy_owner(empty_database)
+    database = open_database(empty_database, EngineOptions(pool_size=1))
+    try:
+        async with SqlUnitOfWork(database, read_only=True) as uow:
+            one, two = await uow.tasks.get(legacy, 1), await uow.tasks.get(legacy, 2)
+            note = await uow.notes.get(legacy, 1)
+            stranger = await uow.tasks.get(legacy + 1, 1)
+        async with database.engine.connect() as connection:
+            password_hash = (
+                await connection.execute(
+                    text("SELECT password_hash FROM accounts WHERE id = :id"), {"id": legacy}
+                )
+            ).scalar_one()
+    finally:
+        await database.close()
+    assert one is not None
+    assert two is not None
+    assert note is not None
+    assert (one.title, one.tags, two.title, two.tags) == ("one", ("a", "b"), "two", ())
+    assert (note.body, note.version, note.created_at) == ("body", 2, now)
+    assert stranger is None
+    assert password_hash == "!", "a hash of no password: signing in as legacy is impossible"
+
+    # And back: the rows stay, their owner goes.
+    await migrate(empty_database, before_accounts)
+    assert "accounts" not in await tables(empty_database)
+    await migrate(empty_database)
+    assert await legacy_owner(empty_database) > 0
+
+
+async def test_an_empty_database_gets_no_legacy_account(empty_database: str) -> None:
+    await migrate(empty_database)
+    engine = create_async_engine(empty_database, poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as connection:
+            count = (await connection.execute(text("SELECT count(*) FROM accounts"))).scalar_one()
+    finally:
+        await engine.dispose()
+    assert count == 0
+
+
+async def test_ids_of_deleted_rows_are_never_handed_out_again_on_sqlite(tmp_path: Path) -> None:
+    """SQLite rebuilds a table to alter it; AUTOINCREMENT must survive every rebuild."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'ids.db'}"
+    await migrate(url)
+    engine = create_async_engine(url, poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as connection:
+            result = await connection.execute(
+                text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+            )
+            definitions: dict[str, str] = dict(result.tuples().all())
+    finally:
+        await engine.dispose()
+    for table in ("accounts", "tasks", "notes"):
+        assert "AUTOINCREMENT" in definitions[table], table

@@ -20,13 +20,14 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from sqlalchemy import pool, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from entrypoints.app import create_app
 from entrypoints.container import Container
 from entrypoints.migrate import migrate
+from support.apps import client_of
+from support.databases import add_test_accounts
 from support.pg_cluster import PostgresCluster, postgres_cluster
 from support.ports import free_port
 from support.settings import isolated_settings
@@ -64,6 +65,12 @@ def cluster() -> Iterator[PostgresCluster]:
 @pytest.fixture(scope="module")
 async def cluster_url(cluster: PostgresCluster) -> str:
     await migrate(cluster.url)
+    engine = create_async_engine(cluster.url, poolclass=pool.NullPool)
+    try:
+        async with engine.begin() as connection:
+            await add_test_accounts(connection)
+    finally:
+        await engine.dispose()
     return cluster.url
 
 
@@ -76,11 +83,8 @@ async def client_over(url: str) -> AsyncIterator[httpx.AsyncClient]:
             database_url=url, db_connect_timeout=TIMEOUT, db_statement_timeout=TIMEOUT
         )
     )
-    app = create_app(container)
-    async with LifespanManager(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
+    async with client_of(create_app(container)) as client:
+        yield client
 
 
 @asynccontextmanager

@@ -48,6 +48,9 @@ from adapters.sqlalchemy.engine import EngineOptions, SqlDatabase, open_database
 from adapters.sqlalchemy.tables import idempotency_keys, metadata
 from entrypoints.app import create_app
 from entrypoints.container import Container
+from support.auth import bearer
+from support.databases import add_test_accounts
+from support.owners import OWNER
 from support.settings import isolated_settings
 
 if TYPE_CHECKING:
@@ -91,7 +94,8 @@ def only_stateful_rejections(app: FastAPI) -> CheckFunction:
             if_match = sent if isinstance(sent, str) else sent.decode("latin-1")
             # Nothing changed, so the resource is still as it was when refused.
             with asgi.get_client(app) as client:  # type: ignore[arg-type]  # schemathesis types ASGI messages as dict, Starlette as MutableMapping
-                current = client.get(response.request.path_url)
+                auth = {"Authorization": response.request.headers["Authorization"]}
+                current = client.get(response.request.path_url, headers=auth)
             assert current.status_code == 200, f"412, yet GET answers {current.status_code}"
             etag = current.headers["ETag"]
             named = {tag.strip() for tag in if_match.split(",")}
@@ -168,6 +172,9 @@ class Backend:
     def prepare(self, case: OpenApiCase) -> None:
         if case.method == "POST" and _has_header(case, "Idempotency-Key"):
             self.forget_idempotency_keys()
+        # Every call is made as the tests' account; what a missing or bad token
+        # does is tested on its own.
+        case.headers.update(bearer(self.app.state.container, OWNER))
 
 
 async def _empty(database: SqlDatabase) -> None:
@@ -183,6 +190,7 @@ async def _empty(database: SqlDatabase) -> None:
                 if column.identity is not None:
                     sequence = func.pg_get_serial_sequence(table.name, column.name)
                     await connection.execute(select(func.setval(sequence, 1, False)))
+        await add_test_accounts(connection)
 
 
 async def _forget_idempotency_keys(database: SqlDatabase) -> None:
@@ -194,7 +202,7 @@ async def _forget_idempotency_keys(database: SqlDatabase) -> None:
 def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
     if request.param == "memory":
         app = build_app("memory://")
-        memory: MemoryDatabase = app.state.database
+        memory: MemoryDatabase = app.state.container.database()
 
         def reset() -> None:
             fresh = MemoryDatabase()
@@ -211,6 +219,7 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
     # The app runs on schemathesis' event loop; the store is emptied from a loop of its own.
     with start_blocking_portal() as portal:
         database = open_database(url, EngineOptions(pool_size=1))
+        portal.call(_empty, database)
         yield Backend(
             build_app(url),
             lambda: portal.call(_empty, database),

@@ -10,6 +10,7 @@ from adapters.sqlalchemy.tables import task_tags
 from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from domain.task import NewTask
 from support.databases import SqlStore
+from support.owners import OWNER
 
 
 async def test_deleting_a_task_leaves_no_tag_rows_behind(sql_store: tuple[SqlStore, str]) -> None:
@@ -17,12 +18,12 @@ async def test_deleting_a_task_leaves_no_tag_rows_behind(sql_store: tuple[SqlSto
     await store.reset()
     async with SqlUnitOfWork(store.database) as uow:
         task = await uow.tasks.add(
-            NewTask.create(title="t", tags=["a", "b"], now=datetime.now(UTC))
+            OWNER, NewTask.create(title="t", tags=["a", "b"], now=datetime.now(UTC))
         )
         await uow.commit()
 
     async with SqlUnitOfWork(store.database) as uow:
-        assert await uow.tasks.delete(task.id)
+        assert await uow.tasks.delete(OWNER, task.id)
         await uow.commit()
 
     async with store.database.engine.connect() as connection:

@@ -11,6 +11,8 @@ from fastapi import FastAPI
 
 from entrypoints.app import create_app
 from entrypoints.container import Container
+from support.auth import bearer
+from support.owners import OWNER
 from support.settings import isolated_settings
 
 
@@ -22,8 +24,12 @@ def app_over(url: str) -> FastAPI:
 
 
 @asynccontextmanager
-async def client_of(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def client_of(app: FastAPI, account_id: int = OWNER) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of `app`, signed in as `account_id`."""
     async with LifespanManager(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        headers = bearer(app.state.container, account_id)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=headers
+        ) as client:
             yield client

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy import text
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.memory.store import MemoryDatabase
 from adapters.memory.unit_of_work import MemoryUnitOfWork
 from adapters.sqlalchemy.engine import SqlDatabase
-from adapters.sqlalchemy.tables import metadata
+from adapters.sqlalchemy.tables import accounts, metadata
 from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from application.ports import UnitOfWork
+from support.owners import ACCOUNTS
 
 
 class Store(Protocol):
@@ -21,7 +24,7 @@ class Store(Protocol):
     def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork: ...
 
     async def reset(self) -> None:
-        """Empty every table, so each test starts from nothing."""
+        """Empty every table, so each test starts from nothing but the tests' accounts."""
 
 
 @dataclass
@@ -56,3 +59,24 @@ class SqlStore:
                 for table in tables:
                     await connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608
                 await connection.execute(text("DELETE FROM sqlite_sequence"))
+            await add_test_accounts(connection)
+
+
+async def add_test_accounts(connection: AsyncConnection) -> None:
+    """The tests' accounts, with the ids the tests know them by (and no usable password)."""
+    await connection.execute(
+        insert(accounts),
+        [
+            {
+                "id": account_id,
+                "email": f"account-{account_id}@example.com",
+                "password_hash": "!",
+                "created_at": datetime.now(UTC),
+            }
+            for account_id in ACCOUNTS
+        ],
+    )
+    if connection.dialect.name == "postgresql":
+        # Ids given by hand leave the identity behind: accounts made later go after them.
+        sequence = func.pg_get_serial_sequence("accounts", "id")
+        await connection.execute(select(func.setval(sequence, max(ACCOUNTS))))

@@ -29,23 +29,23 @@ class HookedRepository(Repository[E, N, F]):
         if write in self._hooked:
             await self._hook()
 
-    async def add(self, new: N) -> E:
+    async def add(self, owner: int, new: N) -> E:
         await self._before("add")
-        return await self._inner.add(new)
+        return await self._inner.add(owner, new)
 
-    async def get(self, resource_id: int, *, for_update: bool = False) -> E | None:
-        return await self._inner.get(resource_id, for_update=for_update)
+    async def get(self, owner: int, resource_id: int, *, for_update: bool = False) -> E | None:
+        return await self._inner.get(owner, resource_id, for_update=for_update)
 
-    async def list(self, filters: F, window: Window) -> Slice[E]:
-        return await self._inner.list(filters, window)
+    async def list(self, owner: int, filters: F, window: Window) -> Slice[E]:
+        return await self._inner.list(owner, filters, window)
 
-    async def update(self, current: E, updated: E) -> bool:
+    async def update(self, owner: int, current: E, updated: E) -> bool:
         await self._before("update")
-        return await self._inner.update(current, updated)
+        return await self._inner.update(owner, current, updated)
 
-    async def delete(self, resource_id: int, *, version: int | None = None) -> bool:
+    async def delete(self, owner: int, resource_id: int, *, version: int | None = None) -> bool:
         await self._before("delete")
-        return await self._inner.delete(resource_id, version=version)
+        return await self._inner.delete(owner, resource_id, version=version)
 
 
 class HookedUnitOfWork(UnitOfWork):

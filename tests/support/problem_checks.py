@@ -10,6 +10,9 @@ from typing import Any, Final
 import httpx
 from fastapi import FastAPI
 
+from support.auth import bearer
+from support.owners import OWNER
+
 PROBLEM_FIELDS: Final = {"type", "title", "status", "detail", "instance", "request_id"}
 TASK_FIELDS: Final = {
     "id",
@@ -29,6 +32,8 @@ PROBLEMS: Final = {
     "malformed-json": (400, "Bad Request"),
     "not-found": (404, "Not Found"),
     "method-not-allowed": (405, "Method Not Allowed"),
+    "idempotency-key-in-use": (409, "Conflict"),
+    "conflict": (409, "Conflict"),
     "precondition-failed": (412, "Precondition Failed"),
     "content-too-large": (413, "Content Too Large"),
     "unsupported-media-type": (415, "Unsupported Media Type"),
@@ -113,7 +118,11 @@ async def total(client: httpx.AsyncClient, collection: str) -> int:
 
 @asynccontextmanager
 async def client_for(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """A client for an app a test built itself (after overriding the container)."""
+    """A client for an app a test built itself (after overriding the container),
+    signed in as `OWNER`."""
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    headers = bearer(app.state.container, OWNER)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", headers=headers
+    ) as client:
         yield client

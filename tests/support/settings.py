@@ -8,7 +8,7 @@ from pydantic_settings import SettingsConfigDict
 
 from entrypoints.settings import Settings
 
-TEST_CURSOR_SECRET = "test-cursor-secret-0123456789abcdef"
+TEST_SECRET_KEY = "test-secret-key-0123456789abcdef-0123"
 
 
 class _SettingsWithoutEnvFile(Settings):
@@ -18,7 +18,7 @@ class _SettingsWithoutEnvFile(Settings):
 
 
 def isolated_settings(**overrides: Any) -> Settings:
-    """Settings for memory and a fixed cursor secret, with `overrides` on top; no `.env`."""
+    """Settings for memory and a fixed secret key, with `overrides` on top; no `.env`."""
     return _SettingsWithoutEnvFile(
-        **{"database_url": "memory://", "cursor_secret": TEST_CURSOR_SECRET, **overrides}
+        **{"database_url": "memory://", "secret_key": TEST_SECRET_KEY, **overrides}
     )

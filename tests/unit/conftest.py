@@ -18,7 +18,9 @@ from application.tasks import TaskService
 from entrypoints.app import create_app
 from entrypoints.container import Container
 from entrypoints.settings import Settings
+from support.auth import bearer
 from support.clock import SteppingClock
+from support.owners import OWNER
 from support.settings import isolated_settings
 
 
@@ -67,7 +69,10 @@ def app(container: Container) -> FastAPI:
 
 
 @pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def client(app: FastAPI, container: Container) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app, signed in as `OWNER`."""
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", headers=bearer(container, OWNER)
+    ) as client:
         yield client

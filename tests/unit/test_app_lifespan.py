@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-import httpx
-from asgi_lifespan import LifespanManager
-
 from adapters.memory.store import MemoryDatabase
 from entrypoints.app import create_app
 from entrypoints.container import Container
 from entrypoints.settings import Settings
+from support.apps import client_of
 from support.clock import SteppingClock
+from support.owners import OWNER
 
 
 async def test_expired_idempotency_keys_are_purged_while_the_app_runs(
@@ -24,20 +23,18 @@ async def test_expired_idempotency_keys_are_purged_while_the_app_runs(
     database: MemoryDatabase = container.database()
     app = create_app(container)
 
-    async with LifespanManager(app):
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
-        async with client:
-            for key in ("old", "new"):
-                response = await client.post(
-                    "/tasks", json={"title": key}, headers={"Idempotency-Key": key}
-                )
-                assert response.status_code == 201
-                if key == "old":
-                    clock.advance(timedelta(hours=12))
-            await asyncio.sleep(0.05)
-            assert set(database.idempotency) == {("Task", "new"), ("Task", "old")}
+    async with client_of(app) as client:
+        for key in ("old", "new"):
+            response = await client.post(
+                "/tasks", json={"title": key}, headers={"Idempotency-Key": key}
+            )
+            assert response.status_code == 201
+            if key == "old":
+                clock.advance(timedelta(hours=12))
+        await asyncio.sleep(0.05)
+        assert set(database.idempotency) == {(OWNER, "Task", "new"), (OWNER, "Task", "old")}
 
-            clock.advance(timedelta(hours=13))  # "old" is 25 hours old now, "new" 13
-            await asyncio.sleep(0.05)
+        clock.advance(timedelta(hours=13))  # "old" is 25 hours old now, "new" 13
+        await asyncio.sleep(0.05)
 
-    assert set(database.idempotency) == {("Task", "new")}
+    assert set(database.idempotency) == {(OWNER, "Task", "new")}

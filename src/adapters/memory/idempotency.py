@@ -9,7 +9,7 @@ from adapters.memory.journal import Journal
 from adapters.memory.store import IdempotencyRecord
 from application.ports import AlreadyClaimed, Claimed, IdempotencyStore, NewClaim
 
-Key = tuple[str, str]
+Key = tuple[int, str, str]
 
 
 class MemoryIdempotencyStore(IdempotencyStore):
@@ -20,7 +20,7 @@ class MemoryIdempotencyStore(IdempotencyStore):
         self._journal = journal
 
     async def claim(self, claim: NewClaim) -> Claimed | AlreadyClaimed:
-        key = (claim.scope, claim.key)
+        key = (claim.owner, claim.scope, claim.key)
         held = self._records.get(key)
         if held is not None and not _lapsed(held, claim.now):
             return AlreadyClaimed(held.fingerprint, held.snapshot)
@@ -34,17 +34,17 @@ class MemoryIdempotencyStore(IdempotencyStore):
         self._journal.put(self._records, key, record)
         return Claimed(claim.token)
 
-    async def complete(self, scope: str, key: str, token: str, snapshot: str) -> bool:
-        held = self._records.get((scope, key))
+    async def complete(self, owner: int, scope: str, key: str, token: str, snapshot: str) -> bool:
+        held = self._records.get((owner, scope, key))
         if held is None or held.token != token or held.snapshot is not None:
             return False
-        self._journal.put(self._records, (scope, key), replace(held, snapshot=snapshot))
+        self._journal.put(self._records, (owner, scope, key), replace(held, snapshot=snapshot))
         return True
 
-    async def release(self, scope: str, key: str, token: str) -> None:
-        held = self._records.get((scope, key))
+    async def release(self, owner: int, scope: str, key: str, token: str) -> None:
+        held = self._records.get((owner, scope, key))
         if held is not None and held.token == token and held.snapshot is None:
-            self._journal.put(self._records, (scope, key), None)
+            self._journal.put(self._records, (owner, scope, key), None)
 
     async def purge_expired(self, now: datetime) -> int:
         expired = [key for key, record in self._records.items() if record.expires_at <= now]

@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from domain.note import Note
 from domain.task import Task
@@ -20,11 +21,23 @@ class IdempotencyRecord:
     expires_at: datetime
 
 
+E = TypeVar("E")
+
+
+@dataclass(frozen=True, slots=True)
+class Owned(Generic[E]):
+    """A stored resource and the account it belongs to."""
+
+    owner: int
+    resource: E
+
+
 @dataclass(slots=True)
 class MemoryDatabase:
-    tasks: dict[int, Task] = field(default_factory=dict)
-    notes: dict[int, Note] = field(default_factory=dict)
-    idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
+    tasks: dict[int, Owned[Task]] = field(default_factory=dict)
+    notes: dict[int, Owned[Note]] = field(default_factory=dict)
+    idempotency: dict[tuple[int, str, str], IdempotencyRecord] = field(default_factory=dict)
+    """By owner, scope and key."""
     # Ids are never reused, not even after a rollback: as in the SQL stores.
     task_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     note_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))

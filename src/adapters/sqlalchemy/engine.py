@@ -3,43 +3,69 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import event, exc, text
+from sqlalchemy import Connection, event, exc, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import PoolProxiedConnection
 
+from adapters.sqlalchemy.admission import AdmissionGate
 from adapters.sqlalchemy.failures import unavailable_on_failure
 from adapters.sqlalchemy.idempotency import IdempotencyStatements
 from adapters.sqlalchemy.notes import NoteStatements
+from adapters.sqlalchemy.tables import metadata
 from adapters.sqlalchemy.tasks import TaskStatements
+from application.errors import StorageUnavailable
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EngineOptions:
     pool_size: int = 20
     """Connections kept open: as many as requests expected at once, so none waits or reconnects."""
+    pool_wait: float = 2.0
+    """Seconds a request may wait for a pooled connection before it is shed (503)."""
     connect_timeout: float = 5.0
-    """Seconds to wait for a connection, new or from the pool."""
+    """Seconds to wait for the database to accept a new connection."""
     statement_timeout: float = 5.0
     """Seconds a statement may run before it is cancelled."""
 
 
-class SqlDatabase:
-    """An engine and the statements built for its dialect."""
+_TABLES: Final = frozenset(metadata.tables)
 
-    def __init__(self, engine: AsyncEngine) -> None:
+
+def _missing_tables(connection: Connection) -> set[str]:
+    # From the catalog, which a lock on a table does not block: a locked table is
+    # no reason to take the process out of service.
+    return set(_TABLES - set(inspect(connection).get_table_names()))
+
+
+class SqlDatabase:
+    """An engine, the statements built for its dialect, and the queue in front of its pool."""
+
+    def __init__(self, engine: AsyncEngine, options: EngineOptions) -> None:
         self.engine = engine
+        self.admission = AdmissionGate(options.pool_size, options.pool_wait)
+        """Every use of a pooled connection passes here first, so waits are fair and bounded."""
         dialect = engine.dialect.name
         self.tasks = TaskStatements(dialect)
         self.notes = NoteStatements()
         self.idempotency = IdempotencyStatements(dialect)
 
     async def ping(self) -> None:
-        """Raise `StorageUnavailable` unless the database answers."""
-        async with unavailable_on_failure(), self.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
+        """Raise `StorageUnavailable` unless the database answers with the service's tables.
+
+        A database that answers without them (never migrated, a table dropped)
+        cannot serve a request either: not ready, though no retry will cure it.
+        """
+        async with (
+            self.admission.admitted(),
+            unavailable_on_failure(),
+            self.engine.connect() as connection,
+        ):
+            missing = await connection.run_sync(_missing_tables)
+        if missing:
+            raise StorageUnavailable(f"tables missing: {', '.join(sorted(missing))}")
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -55,14 +81,28 @@ def open_database(url: str, options: EngineOptions) -> SqlDatabase:
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
     else:
         raise ValueError(f"unsupported database: {backend}")
-    return SqlDatabase(engine)
+    return SqlDatabase(engine, options)
+
+
+def _pool_arguments(options: EngineOptions) -> dict[str, Any]:
+    """A fixed set of connections: no overflow to open under a burst and close after it.
+
+    Overflow connections are closed as soon as they come back to a full pool,
+    so a load above `pool_size` opened and closed database sessions all the
+    time (538 in 8 s at 256 clients). Requests queue in `SqlDatabase.admission`
+    instead, which has as many places as the pool has connections: the pool's
+    own timeout is only a backstop for connections taken around the gate.
+    """
+    return {
+        "pool_size": options.pool_size,
+        "max_overflow": 0,
+        "pool_timeout": options.pool_wait,
+    }
 
 
 def _postgresql_arguments(options: EngineOptions) -> dict[str, Any]:
     return {
-        "pool_size": options.pool_size,
-        "max_overflow": options.pool_size,
-        "pool_timeout": options.connect_timeout,
+        **_pool_arguments(options),
         "connect_args": {
             "timeout": options.connect_timeout,
             # The client gives up a little after the server would have cancelled,
@@ -94,9 +134,7 @@ def _discard_if_closed(
 
 def _sqlite_arguments(options: EngineOptions) -> dict[str, Any]:
     return {
-        "pool_size": options.pool_size,
-        "max_overflow": options.pool_size,
-        "pool_timeout": options.connect_timeout,
+        **_pool_arguments(options),
         # How long a writer waits for another writer's lock before failing.
         "connect_args": {"timeout": options.statement_timeout},
     }

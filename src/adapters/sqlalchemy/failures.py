@@ -1,18 +1,31 @@
-"""Which database failures mean "unavailable", as opposed to a bug."""
+"""Which database failures mean "unavailable", as opposed to a bug; and the one
+integrity failure that means the acting account is gone."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Final
 
 from sqlalchemy import exc
 
-from application.errors import StorageUnavailable
+from application.errors import AccountGone, StorageUnavailable
 
-# Connection refused or reset, timeouts, a locked SQLite file: the request may
-# succeed if retried later. Anything else is a bug.
+# Connection refused or reset, timeouts: the request may succeed if retried later.
+# Anything else is a bug.
 _TRANSIENT = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError, OSError, TimeoutError)
+
+_TRANSIENT_SQLITE_CODES: Final = frozenset(
+    {
+        5,  # SQLITE_BUSY: "database is locked", another connection writes
+        6,  # SQLITE_LOCKED: "database table is locked"
+        10,  # SQLITE_IOERR: "disk I/O error"
+    }
+)
+"""The SQLite failures that may pass. SQLite reports everything else as an
+`OperationalError` too ("no such table", "no such column"): bugs, or a database
+that was never migrated, which no retry will cure."""
 
 _TRANSIENT_SQLSTATE_CLASSES: Final = frozenset({"08"})
 """Connection exceptions, whatever the detail."""
@@ -39,6 +52,11 @@ they mean, so the error code is what tells them apart.
 def is_unavailable(error: BaseException) -> bool:
     if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
         return True
+    sqlite_error = getattr(error, "orig", error)
+    if isinstance(sqlite_error, sqlite3.Error):
+        # Extended codes (SQLITE_IOERR_READ, ...) keep the primary code in the low byte.
+        code = getattr(sqlite_error, "sqlite_errorcode", None)
+        return code is not None and code & 0xFF in _TRANSIENT_SQLITE_CODES
     if isinstance(error, _TRANSIENT):
         return True
     sqlstate = _sqlstate(error)
@@ -65,3 +83,17 @@ async def unavailable_on_failure() -> AsyncIterator[None]:
         if is_unavailable(error):
             raise StorageUnavailable(str(error.__class__.__name__)) from error
         raise
+
+
+@contextmanager
+def account_gone_on_missing_owner() -> Iterator[None]:
+    """Turn the owner's foreign-key violation of an insert into `AccountGone`.
+
+    An access token outlives a deleted account by up to its expiry; the insert's
+    own foreign key is what refuses it, at no extra cost to every request.
+    The statements this wraps write no other constraint that can fail.
+    """
+    try:
+        yield
+    except exc.IntegrityError as error:
+        raise AccountGone from error

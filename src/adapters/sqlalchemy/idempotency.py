@@ -9,10 +9,15 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.sqlalchemy.failures import account_gone_on_missing_owner
 from adapters.sqlalchemy.tables import idempotency_keys as keys
 from application.ports import AlreadyClaimed, Claimed, IdempotencyStore, NewClaim
 
-_this_key = and_(keys.c.scope == bindparam("match_scope"), keys.c.key == bindparam("match_key"))
+_this_key = and_(
+    keys.c.owner_id == bindparam("match_owner"),
+    keys.c.scope == bindparam("match_scope"),
+    keys.c.key == bindparam("match_key"),
+)
 _in_flight = keys.c.snapshot.is_(None)
 
 
@@ -21,7 +26,9 @@ class IdempotencyStatements:
         insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
         # Of two concurrent claims, the second waits for the first to commit and
         # then inserts nothing: exactly one of them owns the key.
-        self.insert = insert(keys).on_conflict_do_nothing(index_elements=[keys.c.scope, keys.c.key])
+        self.insert = insert(keys).on_conflict_do_nothing(
+            index_elements=[keys.c.owner_id, keys.c.scope, keys.c.key]
+        )
         self.take_over = update(keys).where(
             _this_key,
             or_(
@@ -52,14 +59,14 @@ class SqlIdempotencyStore(IdempotencyStore):
             "lease_until": claim.lease_until,
             "expires_at": claim.expires_at,
         }
-        match = {"match_scope": claim.scope, "match_key": claim.key}
+        match = {"match_owner": claim.owner, "match_scope": claim.scope, "match_key": claim.key}
+        new = {"owner_id": claim.owner, "scope": claim.scope, "key": claim.key, **record}
         execute = self._connection.execute
         # A key that is purged between two statements below is simply claimed on
         # the next turn; two turns always settle it.
         for _ in range(2):
-            inserted = await execute(
-                self._sql.insert, {"scope": claim.scope, "key": claim.key, **record}
-            )
+            with account_gone_on_missing_owner():
+                inserted = await execute(self._sql.insert, new)
             if inserted.rowcount == 1:
                 return Claimed(claim.token)
             taken = await execute(self._sql.take_over, {**match, **record, "now": claim.now})
@@ -70,18 +77,18 @@ class SqlIdempotencyStore(IdempotencyStore):
                 return AlreadyClaimed(held.fingerprint, held.snapshot)
         raise RuntimeError(f"idempotency key {claim.key!r} could neither be claimed nor read")
 
-    async def complete(self, scope: str, key: str, token: str, snapshot: str) -> bool:
-        result = await self._connection.execute(
-            self._sql.complete,
-            {"match_scope": scope, "match_key": key, "match_token": token, "snapshot": snapshot},
-        )
+    async def complete(self, owner: int, scope: str, key: str, token: str, snapshot: str) -> bool:
+        match = _match(owner, scope, key, token)
+        result = await self._connection.execute(self._sql.complete, {**match, "snapshot": snapshot})
         return result.rowcount == 1
 
-    async def release(self, scope: str, key: str, token: str) -> None:
-        await self._connection.execute(
-            self._sql.release, {"match_scope": scope, "match_key": key, "match_token": token}
-        )
+    async def release(self, owner: int, scope: str, key: str, token: str) -> None:
+        await self._connection.execute(self._sql.release, _match(owner, scope, key, token))
 
     async def purge_expired(self, now: datetime) -> int:
         result = await self._connection.execute(self._sql.purge, {"now": now})
         return result.rowcount
+
+
+def _match(owner: int, scope: str, key: str, token: str) -> dict[str, object]:
+    return {"match_owner": owner, "match_scope": scope, "match_key": key, "match_token": token}

@@ -95,27 +95,27 @@ class SqlNoteRepository(Repository[Note, NewNote, NoteFilters]):
         self._sql = statements
         self._rows = VersionedRows(connection, statements.rows, _note)
 
-    async def add(self, new: NewNote) -> Note:
+    async def add(self, owner: int, new: NewNote) -> Note:
         values = {**_values(new), "created_at": new.created_at, "updated_at": new.created_at}
-        return new.stored_as(await self._rows.insert(values))
+        return new.stored_as(await self._rows.insert(owner, values))
 
-    async def get(self, resource_id: int, *, for_update: bool = False) -> Note | None:
-        return await self._rows.get(resource_id, for_update=for_update)
+    async def get(self, owner: int, resource_id: int, *, for_update: bool = False) -> Note | None:
+        return await self._rows.get(owner, resource_id, for_update=for_update)
 
-    async def list(self, filters: NoteFilters, window: Window) -> Slice[Note]:
-        params = window_params(window)
+    async def list(self, owner: int, filters: NoteFilters, window: Window) -> Slice[Note]:
+        params = window_params(owner, window)
         if filters.search is not None:
             params["search"] = like_pattern(filters.search)
         result = await self._connection.execute(self._sql.list(filters, window), params)
         return to_slice(result.all(), window, _note)
 
-    async def update(self, current: Note, updated: Note) -> bool:
+    async def update(self, owner: int, current: Note, updated: Note) -> bool:
         values = {
             **_values(updated),
             "updated_at": updated.updated_at,
             "version": updated.version,
         }
-        return await self._rows.update(current.id, current.version, values)
+        return await self._rows.update(owner, current.id, current.version, values)
 
-    async def delete(self, resource_id: int, *, version: int | None = None) -> bool:
-        return await self._rows.delete(resource_id, version)
+    async def delete(self, owner: int, resource_id: int, *, version: int | None = None) -> bool:
+        return await self._rows.delete(owner, resource_id, version)

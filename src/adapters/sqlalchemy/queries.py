@@ -24,8 +24,8 @@ def contains(column: ColumnElement[str], parameter: str) -> ColumnElement[bool]:
     return column.like(bindparam(parameter), escape="\\")
 
 
-def window_params(window: Window) -> dict[str, Any]:
-    params: dict[str, Any] = {"limit": window.limit, "offset": window.offset}
+def window_params(owner: int, window: Window) -> dict[str, Any]:
+    params: dict[str, Any] = {"owner_id": owner, "limit": window.limit, "offset": window.offset}
     if window.after is not None:
         params["after_value"] = window.after.value
         params["after_id"] = window.after.id
@@ -43,12 +43,16 @@ def windowed(
 ) -> Select[Any]:
     """The statement for one shape of list query; its values are bound at execution.
 
+    It always reads one owner's rows (`owner_id` is bound like the rest), so no
+    list can forget whose it is.
+
     With a total, the count and the page come back in one round trip: a
     one-row count joined to the page, so an empty page still carries it. The
     count is a separate subquery rather than `count(*) over ()`, so the page
     itself can stop after `limit` rows of an index scan.
     """
     key, row_id = table.c[sort.field.value], table.c.id
+    conditions = [table.c.owner_id == bindparam("owner_id"), *conditions]
     page = select(*columns).where(*conditions)
     if keyset:
         position = tuple_(key, row_id)

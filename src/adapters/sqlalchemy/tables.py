@@ -34,10 +34,28 @@ metadata = MetaData(
 # and AUTOINCREMENT keeps ids of deleted rows from being handed out again.
 _Id = BigInteger().with_variant(Integer(), "sqlite")
 
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", _Id, Identity(), primary_key=True),
+    # Stored lower-cased (domain.account), so equality is the comparison.
+    Column("email", String(254), nullable=False, unique=True),
+    Column("password_hash", Text(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    sqlite_autoincrement=True,
+)
+
+
+def _owner() -> Column[int]:
+    """The account a row belongs to; deleting the account deletes the row."""
+    return Column("owner_id", _Id, ForeignKey(accounts.c.id, ondelete="CASCADE"), nullable=False)
+
+
 tasks = Table(
     "tasks",
     metadata,
     Column("id", _Id, Identity(), primary_key=True),
+    _owner(),
     Column("title", code_point_string(TITLE_MAX_LENGTH), nullable=False),
     # The case-folded title, which search matches against (see domain.text.fold).
     Column("title_folded", Text(), nullable=False),
@@ -48,26 +66,31 @@ tasks = Table(
     Column("version", Integer(), nullable=False),
     sqlite_autoincrement=True,
 )
-# Every sort key with the id as tie-breaker, so sorted pages are index scans;
-# `done` likewise, as the most common filter.
-Index(None, tasks.c.created_at, tasks.c.id)
-Index(None, tasks.c.updated_at, tasks.c.id)
-Index(None, tasks.c.title, tasks.c.id)
-Index(None, tasks.c.done, tasks.c.id)
+# Every list reads one owner's rows: each index leads with the owner, then a
+# sort key with the id as tie-breaker, so a sorted page is a scan of that owner's
+# slice of one index; `done` likewise, as the most common filter.
+Index(None, tasks.c.owner_id, tasks.c.id)
+Index(None, tasks.c.owner_id, tasks.c.created_at, tasks.c.id)
+Index(None, tasks.c.owner_id, tasks.c.updated_at, tasks.c.id)
+Index(None, tasks.c.owner_id, tasks.c.title, tasks.c.id)
+Index(None, tasks.c.owner_id, tasks.c.done, tasks.c.id)
 
 task_tags = Table(
     "task_tags",
     metadata,
     Column("task_id", _Id, ForeignKey(tasks.c.id, ondelete="CASCADE"), primary_key=True),
     Column("tag", String(TAG_MAX_LENGTH), primary_key=True),
+    # The task's owner again, so the tag filter reads one owner's tags only.
+    Column("owner_id", _Id, nullable=False),
 )
 # The primary key serves loading a task's tags; this one serves the tag filter.
-Index(None, task_tags.c.tag, task_tags.c.task_id)
+Index(None, task_tags.c.owner_id, task_tags.c.tag, task_tags.c.task_id)
 
 notes = Table(
     "notes",
     metadata,
     Column("id", _Id, Identity(), primary_key=True),
+    _owner(),
     Column("title", code_point_string(TITLE_MAX_LENGTH), nullable=False),
     Column("title_folded", Text(), nullable=False),
     Column("body", Text(), nullable=False),
@@ -77,13 +100,16 @@ notes = Table(
     Column("version", Integer(), nullable=False),
     sqlite_autoincrement=True,
 )
-Index(None, notes.c.created_at, notes.c.id)
-Index(None, notes.c.updated_at, notes.c.id)
-Index(None, notes.c.title, notes.c.id)
+Index(None, notes.c.owner_id, notes.c.id)
+Index(None, notes.c.owner_id, notes.c.created_at, notes.c.id)
+Index(None, notes.c.owner_id, notes.c.updated_at, notes.c.id)
+Index(None, notes.c.owner_id, notes.c.title, notes.c.id)
 
 idempotency_keys = Table(
     "idempotency_keys",
     metadata,
+    # Keys belong to the account that sent them, and go with it.
+    Column("owner_id", _Id, ForeignKey(accounts.c.id, ondelete="CASCADE"), primary_key=True),
     Column("scope", String(50), primary_key=True),
     Column("key", String(255), primary_key=True),
     Column("fingerprint", String(64), nullable=False),
@@ -95,10 +121,11 @@ idempotency_keys = Table(
 )
 Index(None, idempotency_keys.c.expires_at)
 
-# On PostgreSQL, trigram indexes serve the substring search (`LIKE '%q%'`);
-# they are created by the migrations, which alone know about extensions.
+# On PostgreSQL, trigram indexes serve the substring search (`LIKE '%q%'`), led by
+# the owner (btree_gin lets a GIN index hold a plain column); they are created by
+# the migrations, which alone know about extensions.
 TRIGRAM_INDEXES = {
-    "ix_tasks_title_folded_trgm": ("tasks", "title_folded"),
-    "ix_notes_title_folded_trgm": ("notes", "title_folded"),
-    "ix_notes_body_folded_trgm": ("notes", "body_folded"),
+    "ix_tasks_owner_id_title_folded_trgm": ("tasks", "title_folded"),
+    "ix_notes_owner_id_title_folded_trgm": ("notes", "title_folded"),
+    "ix_notes_owner_id_body_folded_trgm": ("notes", "body_folded"),
 }

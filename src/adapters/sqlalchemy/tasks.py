@@ -90,7 +90,10 @@ class TaskStatements:
             conditions.append(
                 tasks.c.id.in_(
                     select(task_tags.c.task_id)
-                    .where(task_tags.c.tag.in_(bindparam("tags", expanding=True)))
+                    .where(
+                        task_tags.c.owner_id == bindparam("owner_id"),
+                        task_tags.c.tag.in_(bindparam("tags", expanding=True)),
+                    )
                     .group_by(task_tags.c.task_id)
                     .having(func.count() == bindparam("tag_count"))
                 )
@@ -100,8 +103,8 @@ class TaskStatements:
         )
 
 
-def _list_params(filters: TaskFilters, window: Window) -> dict[str, Any]:
-    params = window_params(window)
+def _list_params(owner: int, filters: TaskFilters, window: Window) -> dict[str, Any]:
+    params = window_params(owner, window)
     if filters.search is not None:
         params["search"] = like_pattern(filters.search)
     if filters.done is not None:
@@ -143,40 +146,41 @@ class SqlTaskRepository(Repository[Task, NewTask, TaskFilters]):
         self._sql = statements
         self._rows = VersionedRows(connection, statements.rows, _task)
 
-    async def add(self, new: NewTask) -> Task:
+    async def add(self, owner: int, new: NewTask) -> Task:
         values = {**_values(new), "created_at": new.created_at, "updated_at": new.created_at}
-        task = new.stored_as(await self._rows.insert(values))
-        await self._insert_tags(task.id, task.tags)
+        task = new.stored_as(await self._rows.insert(owner, values))
+        await self._insert_tags(owner, task.id, task.tags)
         return task
 
-    async def get(self, resource_id: int, *, for_update: bool = False) -> Task | None:
-        return await self._rows.get(resource_id, for_update=for_update)
+    async def get(self, owner: int, resource_id: int, *, for_update: bool = False) -> Task | None:
+        return await self._rows.get(owner, resource_id, for_update=for_update)
 
-    async def list(self, filters: TaskFilters, window: Window) -> Slice[Task]:
+    async def list(self, owner: int, filters: TaskFilters, window: Window) -> Slice[Task]:
         result = await self._connection.execute(
-            self._sql.list(filters, window), _list_params(filters, window)
+            self._sql.list(filters, window), _list_params(owner, filters, window)
         )
         return to_slice(result.all(), window, _task)
 
-    async def update(self, current: Task, updated: Task) -> bool:
+    async def update(self, owner: int, current: Task, updated: Task) -> bool:
         values = {
             **_values(updated),
             "updated_at": updated.updated_at,
             "version": updated.version,
         }
-        if not await self._rows.update(current.id, current.version, values):
+        if not await self._rows.update(owner, current.id, current.version, values):
             return False
         if updated.tags != current.tags:
             await self._connection.execute(self._sql.delete_tags, {"task_id": current.id})
-            await self._insert_tags(current.id, updated.tags)
+            await self._insert_tags(owner, current.id, updated.tags)
         return True
 
-    async def delete(self, resource_id: int, *, version: int | None = None) -> bool:
+    async def delete(self, owner: int, resource_id: int, *, version: int | None = None) -> bool:
         # The task's tags go with it (ON DELETE CASCADE).
-        return await self._rows.delete(resource_id, version)
+        return await self._rows.delete(owner, resource_id, version)
 
-    async def _insert_tags(self, task_id: int, tags: tuple[str, ...]) -> None:
+    async def _insert_tags(self, owner: int, task_id: int, tags: tuple[str, ...]) -> None:
         if tags:
             await self._connection.execute(
-                self._sql.insert_tags, [{"task_id": task_id, "tag": tag} for tag in tags]
+                self._sql.insert_tags,
+                [{"task_id": task_id, "owner_id": owner, "tag": tag} for tag in tags],
             )

@@ -29,14 +29,21 @@ class SqlUnitOfWork(UnitOfWork):
         self._connection: AsyncConnection | None = None
 
     async def __aenter__(self) -> Self:
-        async with unavailable_on_failure():
-            connection = await self._database.engine.connect()
-        if self._read_only:
-            try:
-                await connection.execution_options(isolation_level="AUTOCOMMIT")
-            except BaseException:
-                await connection.close()
-                raise
+        # In line for a pooled connection first: strictly in arrival order, and
+        # shed (StorageOverloaded) past the configured wait.
+        await self._database.admission.enter()
+        try:
+            async with unavailable_on_failure():
+                connection = await self._database.engine.connect()
+            if self._read_only:
+                try:
+                    await connection.execution_options(isolation_level="AUTOCOMMIT")
+                except BaseException:
+                    await connection.close()
+                    raise
+        except BaseException:
+            self._database.admission.leave()
+            raise
         self._connection = connection
         db = self._database
         self.tasks = SqlTaskRepository(connection, db.tasks)
@@ -60,6 +67,9 @@ class SqlUnitOfWork(UnitOfWork):
                 raise
             # The original error, if any, is the one to report; a connection that
             # broke has already been invalidated by SQLAlchemy.
+        finally:
+            # The connection is back in the pool: the next in line may take it.
+            self._database.admission.leave()
         if exc is not None and isinstance(exc, Exception) and is_unavailable(exc):
             raise StorageUnavailable(exc.__class__.__name__) from exc
 

@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import ColumnElement, Select, Table, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.sqlalchemy.failures import account_gone_on_missing_owner
 from adapters.sqlalchemy.queries import AnyRow
 
 E = TypeVar("E")
@@ -19,16 +20,19 @@ class RowStatements:
 
     def __init__(self, table: Table, columns: Sequence[ColumnElement[Any]]) -> None:
         row_id, version = table.c.id, table.c.version
-        self.get: Select[Any] = select(*columns).where(row_id == bindparam("row_id"))
+        # Every statement names the owner: another owner's row is no row at all.
+        # (Not "owner_id": an UPDATE reserves its column names for the SET clause.)
+        mine = table.c.owner_id == bindparam("match_owner")
+        self.get: Select[Any] = select(*columns).where(row_id == bindparam("row_id"), mine)
         # SQLite has no row locks (its writers are serialised anyway): this
         # renders FOR UPDATE on PostgreSQL only.
         self.get_for_update = self.get.with_for_update(of=table)
         self.insert = insert(table).returning(row_id)
         # The SET clause comes from the values given; the match is on id and version.
         self.update = update(table).where(
-            row_id == bindparam("match_id"), version == bindparam("match_version")
+            row_id == bindparam("match_id"), mine, version == bindparam("match_version")
         )
-        self.delete = delete(table).where(row_id == bindparam("row_id"))
+        self.delete = delete(table).where(row_id == bindparam("row_id"), mine)
         self.delete_version = self.delete.where(version == bindparam("match_version"))
 
 
@@ -45,29 +49,33 @@ class VersionedRows(Generic[E]):
         self._sql = statements
         self._entity = entity
 
-    async def get(self, row_id: int, *, for_update: bool = False) -> E | None:
+    async def get(self, owner: int, row_id: int, *, for_update: bool = False) -> E | None:
         statement = self._sql.get_for_update if for_update else self._sql.get
-        row = (await self._connection.execute(statement, {"row_id": row_id})).one_or_none()
+        params = {"match_owner": owner, "row_id": row_id}
+        row = (await self._connection.execute(statement, params)).one_or_none()
         return None if row is None else self._entity(row)
 
-    async def insert(self, values: dict[str, Any]) -> int:
-        """Insert a row at version 1; returns its new id."""
-        result = await self._connection.execute(self._sql.insert, {**values, "version": 1})
+    async def insert(self, owner: int, values: dict[str, Any]) -> int:
+        """Insert a row of `owner` at version 1; returns its new id."""
+        with account_gone_on_missing_owner():
+            result = await self._connection.execute(
+                self._sql.insert, {**values, "owner_id": owner, "version": 1}
+            )
         row_id: int = result.scalar_one()
         return row_id
 
-    async def update(self, row_id: int, version: int, values: dict[str, Any]) -> bool:
+    async def update(self, owner: int, row_id: int, version: int, values: dict[str, Any]) -> bool:
         """Write `values` only if the row is still at `version`: one atomic statement."""
-        result = await self._connection.execute(
-            self._sql.update, {**values, "match_id": row_id, "match_version": version}
-        )
+        params = {**values, "match_owner": owner, "match_id": row_id, "match_version": version}
+        result = await self._connection.execute(self._sql.update, params)
         return result.rowcount == 1
 
-    async def delete(self, row_id: int, version: int | None) -> bool:
+    async def delete(self, owner: int, row_id: int, version: int | None) -> bool:
+        params: dict[str, Any] = {"match_owner": owner, "row_id": row_id}
         if version is None:
-            result = await self._connection.execute(self._sql.delete, {"row_id": row_id})
+            result = await self._connection.execute(self._sql.delete, params)
         else:
             result = await self._connection.execute(
-                self._sql.delete_version, {"row_id": row_id, "match_version": version}
+                self._sql.delete_version, {**params, "match_version": version}
             )
         return result.rowcount == 1

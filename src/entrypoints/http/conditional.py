@@ -9,6 +9,8 @@ from application.preconditions import ANY_VERSION, Precondition
 
 # entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE, in a comma-separated list.
 _ENTITY_TAG: Final = re.compile(r'\s*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|$)')
+# Empty list elements (RFC 9110 §5.6.1: recipients accept and ignore them).
+_SEPARATORS: Final = " \t,"
 
 
 _VERSION: Final = re.compile(r"[1-9][0-9]{0,18}")
@@ -23,13 +25,16 @@ def _entity_tags(header: str) -> list[tuple[bool, str]]:
     """(weak, opaque-tag) pairs of a list header; a malformed header has none."""
     tags: list[tuple[bool, str]] = []
     position = 0
-    while position < len(header):
+    while True:
+        while position < len(header) and header[position] in _SEPARATORS:
+            position += 1
+        if position == len(header):
+            return tags
         match = _ENTITY_TAG.match(header, position)
         if match is None or match.end() == position:
             return []
         tags.append((match.group(1) is not None, match.group(2)))
         position = match.end()
-    return tags
 
 
 def if_match(header: str | None) -> Precondition | None:

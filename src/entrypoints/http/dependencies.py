@@ -16,18 +16,20 @@ from application.idempotency import IdempotencyRequest
 from application.notes import NoteService
 from application.paging import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, ListRequest
 from application.tasks import TaskService
+from entrypoints.http.methods import ACCEPT_PATCH
 
 
 async def _task_service(request: Request) -> TaskService:
-    # Resolved from the container once, when the app was built: an async
-    # dependency that only reads app state keeps the request path free of
-    # thread-pool hops and provider calls.
-    service: TaskService = request.app.state.task_service
+    # Asked of the container on every request, so that `container.x.override()`
+    # takes effect whenever it is made (dependency-injector's documented use).
+    # An async dependency calling the provider directly: `Depends(Provide[...])`
+    # is synchronous, and FastAPI would run it in the thread pool every time.
+    service: TaskService = request.app.state.container.task_service()
     return service
 
 
 async def _note_service(request: Request) -> NoteService:
-    service: NoteService = request.app.state.note_service
+    service: NoteService = request.app.state.container.note_service()
     return service
 
 
@@ -35,19 +37,38 @@ Tasks: TypeAlias = Annotated[TaskService, Depends(_task_service)]
 Notes: TypeAlias = Annotated[NoteService, Depends(_note_service)]
 
 
-async def require_json(request: Request) -> None:
-    """415 unless a request body, if any, is JSON (`application/json` or `application/*+json`)."""
+def _body_type(request: Request) -> str | None:
+    """The media type of the request body (`type/subtype`, lower case); `None` without a body."""
     headers = request.headers
-    has_body = headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
-    if not has_body:
-        return
+    if headers.get("content-length", "0") == "0" and "transfer-encoding" not in headers:
+        return None
     message = Message()
     message["content-type"] = headers.get("content-type", "")
-    subtype = message.get_content_subtype()
-    if message.get_content_maintype() != "application" or not (
-        subtype == "json" or subtype.endswith("+json")
-    ):
+    # Without a valid Content-Type, email's parser says text/plain: not JSON either.
+    return message.get_content_type()
+
+
+async def require_json(request: Request) -> None:
+    """415 unless a request body, if any, is `application/json` (no `+json` variant: a
+    body typed `application/merge-patch+json` or `vnd.foo+json` means something else)."""
+    if _body_type(request) not in {None, "application/json"}:
         raise HTTPException(415, "The request body must be JSON (Content-Type: application/json)")
+
+
+PATCH_TYPES: Final = frozenset({"application/merge-patch+json", "application/json"})
+
+
+async def require_merge_patch(request: Request) -> None:
+    """415, naming the accepted types in `Accept-Patch`, unless a PATCH body is a JSON
+    merge patch (RFC 7396), typed as such or as plain JSON. A JSON Patch (RFC 6902) is
+    a list of operations, which this API does not apply."""
+    if _body_type(request) not in {None, *PATCH_TYPES}:
+        raise HTTPException(
+            415,
+            "A PATCH body must be a JSON merge patch (Content-Type: "
+            "application/merge-patch+json or application/json)",
+            headers={"Accept-Patch": ACCEPT_PATCH},
+        )
 
 
 IdempotencyKey: TypeAlias = Annotated[

@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from importlib.resources import files
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi import Path as PathParam
 from fastapi.openapi.docs import get_swagger_ui_html
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
-from entrypoints.http.problems import PROBLEM_JSON, TITLES, Problem, ValidationProblem
+from entrypoints.http.problems import PROBLEM_JSON, TITLES, TYPES, Problem, ValidationProblem
 
 _WHY: Final = {
     400: "The body is not valid JSON.",
+    401: "No valid bearer token.",
     404: "No such resource.",
+    405: "The path does not answer this method; `Allow` lists those it does.",
     409: "An idempotency key still in flight, or a resource under heavy concurrent change.",
     412: "`If-Match` did not match the resource's current ETag; nothing was changed.",
     413: "The body is larger than 1 MiB.",
     415: "The body is not JSON.",
     422: "Invalid input: `errors` names every invalid field.",
     500: "Unexpected error; nothing internal is revealed.",
-    503: "The database is unavailable; retry after `Retry-After` seconds.",
+    503: "The database is unavailable, or the service overloaded (type `/problems/overloaded`); "
+    "retry after `Retry-After` seconds.",
 }
 
 ALWAYS: Final = (500, 503)
@@ -30,7 +37,7 @@ ALWAYS: Final = (500, 503)
 WITH_BODY: Final = (400, 413, 415, 422)
 
 
-def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries for these error statuses, as problem+json."""
     return {
         status: {
@@ -92,7 +99,7 @@ class ResourceResponses:
                     "headers": {"Location": _header(f"The new {name}'s path."), **etag},
                     "links": links,
                 },
-                **problems(409, *WITH_BODY),
+                **error_responses(409, *WITH_BODY),
             },
             listed={
                 200: {
@@ -103,15 +110,18 @@ class ResourceResponses:
                         }
                     }
                 },
-                **problems(422),
+                **error_responses(422),
             },
             fetched={
                 200: {"headers": etag, "links": links},
                 304: {"description": "Not modified: `If-None-Match` matched.", "headers": etag},
-                **problems(404, 422),
+                **error_responses(404, 422),
             },
-            changed={200: {"headers": etag, "links": links}, **problems(404, 409, 412, *WITH_BODY)},
-            deleted=problems(404, 409, 412, 422),
+            changed={
+                200: {"headers": etag, "links": links},
+                **error_responses(404, 409, 412, *WITH_BODY),
+            },
+            deleted=error_responses(404, 409, 412, 422),
         )
 
 
@@ -147,6 +157,53 @@ async def swagger_ui(request: Request) -> HTMLResponse:
     )
 
 
+class ProblemType(BaseModel):
+    """What a problem `type` means."""
+
+    type: str = Field(examples=["/problems/not-found"])
+    title: str = Field(examples=["Not Found"])
+    status: int = Field(examples=[404])
+    description: str = Field(examples=["No resource at this path: an unknown id or route."])
+
+
+problem_types = APIRouter(prefix="/problems", tags=["problems"])
+
+
+@problem_types.get(
+    "/{name}",
+    summary="What a problem type means",
+    description="The `type` of every problem body resolves here. HTML for a browser "
+    "(`Accept: text/html`), JSON otherwise. Names: "
+    + ", ".join(f"`{name}`" for name in TYPES)
+    + ".",
+    responses={
+        200: {"content": {"text/html": {"schema": {"type": "string"}}}},
+        **error_responses(404, 422),
+    },
+)
+async def problem_type(
+    name: Annotated[str, PathParam(examples=["not-found"], max_length=100)], request: Request
+) -> Any:
+    if name not in TYPES:
+        raise HTTPException(404)
+    status, description = TYPES[name]
+    about = ProblemType(
+        type=f"/problems/{name}", title=TITLES[status], status=status, description=description
+    )
+    if "text/html" in request.headers.get("accept", ""):
+        return HTMLResponse(_problem_page(about))
+    return about
+
+
+def _problem_page(about: ProblemType) -> str:
+    title = html.escape(f"{about.status} {about.title}: {about.type}")
+    return (
+        f"<!doctype html><html lang=en><meta charset=utf-8><title>{title}</title>"
+        f"<h1>{title}</h1><p>{html.escape(about.description)}</p></html>"
+    )
+
+
 def install(app: FastAPI) -> None:
+    app.include_router(problem_types)
     app.include_router(router)
     app.mount(_ASSET_URL, StaticFiles(directory=_ASSETS), name="docs-assets")

@@ -7,7 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from entrypoints.http.documentation import problems
+from entrypoints.http.documentation import error_responses
 
 router = APIRouter(prefix="/health", tags=["operations"])
 
@@ -22,7 +22,7 @@ async def live() -> Health:
     return Health()
 
 
-@router.get("/ready", summary="Readiness: the database answers", responses=problems(503))
+@router.get("/ready", summary="Readiness: the database answers", responses=error_responses(503))
 async def ready(request: Request) -> Health:
-    await request.app.state.database.ping()
+    await request.app.state.container.database().ping()
     return Health()

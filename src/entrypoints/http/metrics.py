@@ -5,11 +5,14 @@ from __future__ import annotations
 import time
 
 from fastapi import APIRouter, Request
+from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from entrypoints.http.methods import KNOWN_METHODS, app_path, paths_of
 
 
 class HttpMetrics:
@@ -37,6 +40,12 @@ class HttpMetrics:
             ["method", "route", "status"],
             registry=own,
         )
+        self.shed = Counter(
+            "tasks_api_requests_shed",
+            "Requests refused at once with a 503 because the service was overloaded, by reason.",
+            ["reason"],
+            registry=own,
+        )
         self.registry = own
         """What a scrape reports."""
         if multiprocess_dir is not None:
@@ -54,6 +63,10 @@ class HttpMetrics:
         series[0].inc()
         series[1].observe(seconds)
 
+    def count_shed(self, reason: str) -> None:
+        """One more request shed, e.g. for waiting too long for a database connection."""
+        self.shed.labels(reason).inc()
+
 
 class MetricsMiddleware:
     def __init__(self, app: ASGIApp, *, metrics: HttpMetrics) -> None:
@@ -66,6 +79,8 @@ class MetricsMiddleware:
             return
         started = time.perf_counter()
         status = 500
+        # Read now: a mount changes the scope's path on the way in.
+        path = app_path(scope)
 
         async def send_recording_status(message: Message) -> None:
             nonlocal status
@@ -76,11 +91,29 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_recording_status)
         finally:
-            # The route template, not the path: /tasks/{task_id} is one series, not one per id.
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
             elapsed = time.perf_counter() - started
-            self.metrics.observe(scope["method"], template, str(status), elapsed)
+            method = scope["method"]
+            self.metrics.observe(
+                method if method in KNOWN_METHODS else "other",
+                route_label(scope, path),
+                str(status),
+                elapsed,
+            )
+
+
+def route_label(scope: Scope, path: str) -> str:
+    """The route template, not the path: /tasks/{task_id} is one series, not one per id.
+
+    `/tasks/` is the route `/tasks`; a path no route serves is `unmatched`. The
+    template is looked up rather than read from the router's choice, which is
+    not there for requests refused before routing (a 413), nor for the routes
+    that are not FastAPI's (the schema, the docs assets).
+    """
+    route = scope.get("route")
+    if isinstance(route, APIRoute):
+        return route.path.rstrip("/") or "/"
+    found = paths_of(scope).find(path)
+    return found[0].template if found else "unmatched"
 
 
 router = APIRouter(tags=["operations"])

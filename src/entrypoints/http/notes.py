@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from domain.note import Note, NoteChanges, NoteFilters
 from entrypoints.http import conditional
+from entrypoints.http.auth import CurrentAccount
 from entrypoints.http.dependencies import (
     Id,
     IdempotencyKey,
@@ -17,6 +18,7 @@ from entrypoints.http.dependencies import (
     Paging,
     idempotency,
     require_json,
+    require_merge_patch,
 )
 from entrypoints.http.documentation import ResourceResponses, merge_patch
 from entrypoints.http.paging import add_next_link
@@ -26,6 +28,7 @@ from entrypoints.http.schemas import NoteCreate, NoteOut, NotePage, NotePatch, S
 router = APIRouter(prefix="/notes", tags=["notes"])
 responses = ResourceResponses.of("note", "/notes/{note_id}", "note_id")
 _JSON_BODY = [Depends(require_json)]
+_MERGE_PATCH = [Depends(require_merge_patch)]
 
 
 def note_out(note: Note) -> NoteOut:
@@ -48,10 +51,17 @@ def note_out(note: Note) -> NoteOut:
 )
 @router.post("/", status_code=201, include_in_schema=False, dependencies=_JSON_BODY)
 async def create_note(
-    payload: NoteCreate, notes: Notes, response: Response, idempotency_key: IdempotencyKey = None
+    account: CurrentAccount,
+    payload: NoteCreate,
+    notes: Notes,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> NoteOut:
     created = await notes.create(
-        title=payload.title, body=payload.body, idempotency=idempotency(idempotency_key, payload)
+        account,
+        title=payload.title,
+        body=payload.body,
+        idempotency=idempotency(idempotency_key, payload),
     )
     note = created.resource
     send_created(response, f"/notes/{note.id}", note.version, replayed=created.replayed)
@@ -61,6 +71,7 @@ async def create_note(
 @router.get("", summary="List notes", responses=responses.listed)
 @router.get("/", include_in_schema=False)
 async def list_notes(
+    account: CurrentAccount,
     request: Request,
     response: Response,
     notes: Notes,
@@ -69,16 +80,20 @@ async def list_notes(
         SearchTerm | None, Query(description="Case-insensitive substring of the title or body.")
     ] = None,
 ) -> NotePage:
-    page = await notes.list(NoteFilters.of(q=q), paging)
+    page = await notes.list(account, NoteFilters.of(q=q), paging)
     add_next_link(request, response, page)
     return NotePage.of(page, [note_out(note) for note in page.items])
 
 
 @router.get("/{note_id}", summary="Get a note", response_model=NoteOut, responses=responses.fetched)
 async def get_note(
-    note_id: Id, notes: Notes, response: Response, if_none_match: IfNoneMatch = None
+    account: CurrentAccount,
+    note_id: Id,
+    notes: Notes,
+    response: Response,
+    if_none_match: IfNoneMatch = None,
 ) -> Any:
-    note = await notes.get(note_id)
+    note = await notes.get(account, note_id)
     if unchanged := not_modified(if_none_match, note.version):
         return unchanged
     send_current(response, note.version)
@@ -88,15 +103,20 @@ async def get_note(
 @router.patch(
     "/{note_id}",
     summary="Change some fields of a note",
-    dependencies=_JSON_BODY,
+    dependencies=_MERGE_PATCH,
     responses=responses.changed,
     openapi_extra=merge_patch("NotePatch"),
 )
 async def update_note(
-    note_id: Id, payload: NotePatch, notes: Notes, response: Response, if_match: IfMatch = None
+    account: CurrentAccount,
+    note_id: Id,
+    payload: NotePatch,
+    notes: Notes,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> NoteOut:
     changes = NoteChanges(title=given(payload.title), body=given(payload.body))
-    note = await notes.update(note_id, changes, conditional.if_match(if_match))
+    note = await notes.update(account, note_id, changes, conditional.if_match(if_match))
     send_current(response, note.version)
     return note_out(note)
 
@@ -108,5 +128,7 @@ async def update_note(
     summary="Delete a note",
     responses=responses.deleted,
 )
-async def delete_note(note_id: Id, notes: Notes, if_match: IfMatch = None) -> None:
-    await notes.delete(note_id, conditional.if_match(if_match))
+async def delete_note(
+    account: CurrentAccount, note_id: Id, notes: Notes, if_match: IfMatch = None
+) -> None:
+    await notes.delete(account, note_id, conditional.if_match(if_match))

@@ -11,10 +11,10 @@ accepts exactly what the API accepts.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Final, Generic, Self, TypeVar
 
-from pydantic import MISSING, AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import MISSING, AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
 from application.paging import Page
 from domain.errors import InvalidValue
@@ -105,6 +105,15 @@ SearchTerm = Annotated[
     _rule(check_storable),
 ]
 
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+Timestamp = Annotated[datetime, PlainSerializer(_rfc3339, return_type=str, when_used="json")]
+"""UTC with exactly six fraction digits, even when they are zeros: `…T07:00:00.000000Z`.
+(Pydantic leaves out a zero fraction, and fixed-width text sorts as it reads.)"""
+
 _INPUT = ConfigDict(extra="forbid", strict=True)
 
 
@@ -134,8 +143,8 @@ class TaskOut(BaseModel):
     description: str | None
     done: bool
     tags: list[str]
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
     version: int
 
 
@@ -159,8 +168,8 @@ class NoteOut(BaseModel):
     id: int
     title: str
     body: str
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
     version: int
 
 

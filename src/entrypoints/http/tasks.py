@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from domain.tags import MAX_TAGS
 from domain.task import Task, TaskChanges, TaskFilters
 from entrypoints.http import conditional
+from entrypoints.http.auth import CurrentAccount
 from entrypoints.http.dependencies import (
     Flag,
     Id,
@@ -20,6 +21,7 @@ from entrypoints.http.dependencies import (
     flag,
     idempotency,
     require_json,
+    require_merge_patch,
 )
 from entrypoints.http.documentation import ResourceResponses, merge_patch
 from entrypoints.http.paging import add_next_link
@@ -37,6 +39,7 @@ from entrypoints.http.schemas import (
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 responses = ResourceResponses.of("task", "/tasks/{task_id}", "task_id")
 _JSON_BODY = [Depends(require_json)]
+_MERGE_PATCH = [Depends(require_merge_patch)]
 
 
 def task_out(task: Task) -> TaskOut:
@@ -61,9 +64,14 @@ def task_out(task: Task) -> TaskOut:
 )
 @router.post("/", status_code=201, include_in_schema=False, dependencies=_JSON_BODY)
 async def create_task(
-    payload: TaskCreate, tasks: Tasks, response: Response, idempotency_key: IdempotencyKey = None
+    account: CurrentAccount,
+    payload: TaskCreate,
+    tasks: Tasks,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> TaskOut:
     created = await tasks.create(
+        account,
         title=payload.title,
         description=payload.description,
         done=payload.done,
@@ -78,6 +86,7 @@ async def create_task(
 @router.get("", summary="List tasks", responses=responses.listed)
 @router.get("/", include_in_schema=False)
 async def list_tasks(
+    account: CurrentAccount,
     request: Request,
     response: Response,
     tasks: Tasks,
@@ -91,16 +100,20 @@ async def list_tasks(
     ] = None,
 ) -> TaskPage:
     filters = TaskFilters.of(q=q, done=flag(done), tags=tag or ())
-    page = await tasks.list(filters, paging)
+    page = await tasks.list(account, filters, paging)
     add_next_link(request, response, page)
     return TaskPage.of(page, [task_out(task) for task in page.items])
 
 
 @router.get("/{task_id}", summary="Get a task", response_model=TaskOut, responses=responses.fetched)
 async def get_task(
-    task_id: Id, tasks: Tasks, response: Response, if_none_match: IfNoneMatch = None
+    account: CurrentAccount,
+    task_id: Id,
+    tasks: Tasks,
+    response: Response,
+    if_none_match: IfNoneMatch = None,
 ) -> Any:
-    task = await tasks.get(task_id)
+    task = await tasks.get(account, task_id)
     if unchanged := not_modified(if_none_match, task.version):
         return unchanged
     send_current(response, task.version)
@@ -110,12 +123,17 @@ async def get_task(
 @router.patch(
     "/{task_id}",
     summary="Change some fields of a task",
-    dependencies=_JSON_BODY,
+    dependencies=_MERGE_PATCH,
     responses=responses.changed,
     openapi_extra=merge_patch("TaskPatch"),
 )
 async def update_task(
-    task_id: Id, payload: TaskPatch, tasks: Tasks, response: Response, if_match: IfMatch = None
+    account: CurrentAccount,
+    task_id: Id,
+    payload: TaskPatch,
+    tasks: Tasks,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> TaskOut:
     changes = TaskChanges(
         title=given(payload.title),
@@ -123,7 +141,7 @@ async def update_task(
         done=given(payload.done),
         tags=given(payload.tags),
     )
-    task = await tasks.update(task_id, changes, conditional.if_match(if_match))
+    task = await tasks.update(account, task_id, changes, conditional.if_match(if_match))
     send_current(response, task.version)
     return task_out(task)
 
@@ -135,5 +153,7 @@ async def update_task(
     summary="Delete a task",
     responses=responses.deleted,
 )
-async def delete_task(task_id: Id, tasks: Tasks, if_match: IfMatch = None) -> None:
-    await tasks.delete(task_id, conditional.if_match(if_match))
+async def delete_task(
+    account: CurrentAccount, task_id: Id, tasks: Tasks, if_match: IfMatch = None
+) -> None:
+    await tasks.delete(account, task_id, conditional.if_match(if_match))

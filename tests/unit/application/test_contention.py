@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from adapters.memory.store import MemoryDatabase
+from adapters.memory.store import MemoryDatabase, Owned
 from adapters.memory.unit_of_work import MemoryUnitOfWork
 from application.errors import TooMuchContention
 from application.idempotency import IdempotencyPolicy
@@ -22,6 +22,7 @@ from domain.errors import NotFound, VersionMismatch
 from domain.task import NewTask, Task, TaskChanges
 from support.clock import START, SteppingClock
 from support.hooked import HookedUnitOfWork
+from support.owners import OWNER
 
 Rival = Callable[[], Awaitable[None]]
 
@@ -44,7 +45,7 @@ class Race:
 @pytest.fixture
 def task(database: MemoryDatabase) -> Task:
     task = NewTask.create(title="original", now=START).stored_as(1)
-    database.tasks[task.id] = task
+    database.tasks[task.id] = Owned(OWNER, task)
     return task
 
 
@@ -62,10 +63,10 @@ def raced_service(
 def rival_toggles_done(database: MemoryDatabase, clock: SteppingClock) -> Rival:
     async def toggle() -> None:
         async with MemoryUnitOfWork(database) as uow:
-            current = await uow.tasks.get(1)
+            current = await uow.tasks.get(OWNER, 1)
             assert current is not None
             changed = current.changed(TaskChanges(done=not current.done), clock.now())
-            assert await uow.tasks.update(current, changed)
+            assert await uow.tasks.update(OWNER, current, changed)
             await uow.commit()
 
     return toggle
@@ -74,7 +75,7 @@ def rival_toggles_done(database: MemoryDatabase, clock: SteppingClock) -> Rival:
 def rival_deletes(database: MemoryDatabase) -> Rival:
     async def delete() -> None:
         async with MemoryUnitOfWork(database) as uow:
-            assert await uow.tasks.delete(1)
+            assert await uow.tasks.delete(OWNER, 1)
             await uow.commit()
 
     return delete
@@ -85,10 +86,10 @@ async def test_an_update_that_loses_once_retries_on_top_of_the_rivals_change(
 ) -> None:
     race = Race(rival_toggles_done(database, clock), times=1)
     updated = await raced_service(database, clock, pager, race).update(
-        task.id, TaskChanges(title="mine")
+        OWNER, task.id, TaskChanges(title="mine")
     )
     assert (updated.title, updated.done, updated.version) == ("mine", True, 3)
-    assert database.tasks[task.id] == updated
+    assert database.tasks[task.id].resource == updated
     assert race.writes == 2
 
 
@@ -103,9 +104,9 @@ async def test_an_update_that_keeps_losing_gives_up(
     race = Race(rival_toggles_done(database, clock), times=10**6)
     with pytest.raises(TooMuchContention, match="Task 1 is being changed by others"):
         await raced_service(database, clock, pager, race).update(
-            task.id, TaskChanges(title="mine"), precondition
+            OWNER, task.id, TaskChanges(title="mine"), precondition
         )
-    assert database.tasks[task.id].title == "original"
+    assert database.tasks[task.id].resource.title == "original"
     assert 1 < race.writes < 100
 
 
@@ -115,9 +116,12 @@ async def test_an_update_conditional_on_a_version_that_a_rival_changed_fails(
     race = Race(rival_toggles_done(database, clock), times=1)
     with pytest.raises(VersionMismatch):
         await raced_service(database, clock, pager, race).update(
-            task.id, TaskChanges(title="mine"), Precondition(frozenset({1}))
+            OWNER, task.id, TaskChanges(title="mine"), Precondition(frozenset({1}))
         )
-    assert (database.tasks[task.id].title, database.tasks[task.id].version) == ("original", 2)
+    assert (database.tasks[task.id].resource.title, database.tasks[task.id].resource.version) == (
+        "original",
+        2,
+    )
 
 
 async def test_an_update_that_loses_to_a_delete_is_not_found(
@@ -125,7 +129,9 @@ async def test_an_update_that_loses_to_a_delete_is_not_found(
 ) -> None:
     race = Race(rival_deletes(database), times=1)
     with pytest.raises(NotFound):
-        await raced_service(database, clock, pager, race).update(task.id, TaskChanges(title="x"))
+        await raced_service(database, clock, pager, race).update(
+            OWNER, task.id, TaskChanges(title="x")
+        )
     assert database.tasks == {}
 
 
@@ -134,9 +140,9 @@ async def test_an_update_whose_retry_finds_nothing_left_to_change_returns_the_ri
 ) -> None:
     race = Race(rival_toggles_done(database, clock), times=1)
     result = await raced_service(database, clock, pager, race).update(
-        task.id, TaskChanges(done=True)
+        OWNER, task.id, TaskChanges(done=True)
     )
-    assert result == database.tasks[task.id]
+    assert result == database.tasks[task.id].resource
     assert (result.done, result.version) == (True, 2)
 
 
@@ -146,9 +152,9 @@ async def test_a_conditional_delete_that_a_rival_beat_fails(
     race = Race(rival_toggles_done(database, clock), times=1)
     with pytest.raises(VersionMismatch):
         await raced_service(database, clock, pager, race).delete(
-            task.id, Precondition(frozenset({1}))
+            OWNER, task.id, Precondition(frozenset({1}))
         )
-    assert database.tasks[task.id].version == 2
+    assert database.tasks[task.id].resource.version == 2
 
 
 async def test_a_conditional_delete_still_allowed_after_losing_retries_and_deletes(
@@ -156,7 +162,7 @@ async def test_a_conditional_delete_still_allowed_after_losing_retries_and_delet
 ) -> None:
     race = Race(rival_toggles_done(database, clock), times=1)
     await raced_service(database, clock, pager, race).delete(
-        task.id, Precondition(frozenset({1, 2}))
+        OWNER, task.id, Precondition(frozenset({1, 2}))
     )
     assert database.tasks == {}
     assert race.writes == 2
@@ -168,5 +174,5 @@ async def test_a_conditional_delete_that_keeps_losing_gives_up(
     race = Race(rival_toggles_done(database, clock), times=10**6)
     every_version = Precondition(frozenset(range(1, 1000)))
     with pytest.raises(TooMuchContention):
-        await raced_service(database, clock, pager, race).delete(task.id, every_version)
+        await raced_service(database, clock, pager, race).delete(OWNER, task.id, every_version)
     assert task.id in database.tasks

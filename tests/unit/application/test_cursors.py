@@ -17,8 +17,10 @@ MOMENT = datetime(2026, 11, 24, 7, 0, 0, 123456, tzinfo=UTC)
 URL_SAFE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 
-def scope(sort: str = "-id", resource: str = "Task", filters: str = "TaskFilters()") -> CursorScope:
-    return CursorScope(resource, Sort.parse(sort), filters)
+def scope(
+    sort: str = "-id", resource: str = "Task", filters: str = "TaskFilters()", owner: int = 1
+) -> CursorScope:
+    return CursorScope(owner, resource, Sort.parse(sort), filters)
 
 
 @pytest.fixture
@@ -50,7 +52,7 @@ def test_a_cursor_is_url_safe_text(codec: CursorCodec) -> None:
 def test_a_cursor_round_trips_its_keyset(
     codec: CursorCodec, field: SortField, value: SortValue, descending: bool
 ) -> None:
-    where = CursorScope("Task", Sort(field, descending), "TaskFilters()")
+    where = CursorScope(1, "Task", Sort(field, descending), "TaskFilters()")
     assert codec.decode(codec.encode(where, Keyset(value, 7)), where) == Keyset(value, 7)
 
 
@@ -147,8 +149,9 @@ def test_an_overlong_cursor_is_rejected_before_it_is_decoded(codec: CursorCodec)
         scope(sort="id"),
         scope(sort="-created_at"),
         scope(filters="TaskFilters(done=True)"),
+        scope(owner=2),
     ],
-    ids=["resource", "direction", "field", "filters"],
+    ids=["resource", "direction", "field", "filters", "account"],
 )
 def test_a_cursor_is_rejected_for_another_list(codec: CursorCodec, other: CursorScope) -> None:
     cursor = codec.encode(scope(), Keyset(5, 5))
@@ -163,7 +166,7 @@ def test_a_cursor_is_rejected_for_another_list(codec: CursorCodec, other: Cursor
 def test_a_genuine_cursor_with_a_value_of_the_wrong_type_is_rejected(
     codec: CursorCodec, field: SortField, value: SortValue
 ) -> None:
-    where = CursorScope("Task", Sort(field), "")
+    where = CursorScope(1, "Task", Sort(field), "")
     with pytest.raises(InvalidValue, match="not a valid cursor"):
         codec.decode(codec.encode(where, Keyset(value, 5)), where)
 

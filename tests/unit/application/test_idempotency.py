@@ -17,6 +17,7 @@ from domain.errors import InvalidInput
 from domain.task import TaskChanges
 from support.clock import SteppingClock
 from support.hooked import HookedUnitOfWork
+from support.owners import OWNER
 
 UnitsOfWork = Callable[..., MemoryUnitOfWork]
 
@@ -32,6 +33,7 @@ async def claim_elsewhere(
     async with uow() as unit:
         await unit.idempotency.claim(
             NewClaim(
+                owner=OWNER,
                 scope=TaskService.kind.name,
                 key=key,
                 fingerprint=REQUEST.fingerprint,
@@ -68,34 +70,36 @@ def test_a_key_of_1_to_255_visible_ascii_characters_is_valid(key: str) -> None:
 async def test_the_first_request_with_a_key_creates(
     tasks: TaskService, database: MemoryDatabase
 ) -> None:
-    created = await tasks.create(title="Ship it", idempotency=REQUEST)
+    created = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     assert not created.replayed
-    assert list(database.tasks.values()) == [created.resource]
+    assert [row.resource for row in database.tasks.values()] == [created.resource]
 
 
 async def test_a_repeated_request_returns_the_first_result_and_creates_nothing(
     tasks: TaskService, database: MemoryDatabase
 ) -> None:
-    first = await tasks.create(title="Ship it", idempotency=REQUEST)
-    again = await tasks.create(title="Ship it", idempotency=REQUEST)
+    first = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
+    again = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     assert again.replayed
     assert again.resource == first.resource
     assert len(database.tasks) == 1
 
 
 async def test_a_replay_returns_the_task_as_it_was_created(tasks: TaskService) -> None:
-    first = await tasks.create(title="Ship it", idempotency=REQUEST)
-    await tasks.update(first.resource.id, TaskChanges(title="Shipped"))
-    again = await tasks.create(title="Ship it", idempotency=REQUEST)
+    first = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
+    await tasks.update(OWNER, first.resource.id, TaskChanges(title="Shipped"))
+    again = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     assert again.resource == first.resource
 
 
 async def test_the_same_key_with_another_body_is_refused(
     tasks: TaskService, database: MemoryDatabase
 ) -> None:
-    await tasks.create(title="Ship it", idempotency=REQUEST)
+    await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     with pytest.raises(IdempotencyKeyReused):
-        await tasks.create(title="Other", idempotency=IdempotencyRequest(KEY, "another body"))
+        await tasks.create(
+            OWNER, title="Other", idempotency=IdempotencyRequest(KEY, "another body")
+        )
     assert len(database.tasks) == 1
 
 
@@ -107,7 +111,7 @@ async def test_the_same_key_while_the_first_request_is_in_flight_is_refused(
 ) -> None:
     await claim_elsewhere(uow, clock.now())
     with pytest.raises(IdempotencyKeyInUse):
-        await tasks.create(title="Ship it", idempotency=REQUEST)
+        await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     assert database.tasks == {}
 
 
@@ -118,14 +122,16 @@ async def test_another_body_while_the_first_request_is_in_flight_is_refused_as_r
 ) -> None:
     await claim_elsewhere(uow, clock.now())
     with pytest.raises(IdempotencyKeyReused):
-        await tasks.create(title="Other", idempotency=IdempotencyRequest(KEY, "another body"))
+        await tasks.create(
+            OWNER, title="Other", idempotency=IdempotencyRequest(KEY, "another body")
+        )
 
 
 async def test_keys_of_tasks_and_notes_do_not_collide(
     tasks: TaskService, notes: NoteService
 ) -> None:
-    task = await tasks.create(title="a task", idempotency=REQUEST)
-    note = await notes.create(title="a note", idempotency=REQUEST)
+    task = await tasks.create(OWNER, title="a task", idempotency=REQUEST)
+    note = await notes.create(OWNER, title="a note", idempotency=REQUEST)
     assert not task.replayed
     assert not note.replayed
     assert note.resource.title == "a note"
@@ -134,8 +140,8 @@ async def test_keys_of_tasks_and_notes_do_not_collide(
 async def test_different_keys_create_different_tasks(
     tasks: TaskService, database: MemoryDatabase
 ) -> None:
-    await tasks.create(title="Ship it", idempotency=IdempotencyRequest("one", "fp"))
-    await tasks.create(title="Ship it", idempotency=IdempotencyRequest("two", "fp"))
+    await tasks.create(OWNER, title="Ship it", idempotency=IdempotencyRequest("one", "fp"))
+    await tasks.create(OWNER, title="Ship it", idempotency=IdempotencyRequest("two", "fp"))
     assert len(database.tasks) == 2
 
 
@@ -143,18 +149,18 @@ async def test_different_keys_create_different_tasks(
 
 
 async def test_a_key_is_replayed_until_it_expires(tasks: TaskService, clock: SteppingClock) -> None:
-    first = await tasks.create(title="Ship it", idempotency=REQUEST)
+    first = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     clock.advance(POLICY.ttl - timedelta(seconds=1))
-    again = await tasks.create(title="Ship it", idempotency=REQUEST)
+    again = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     assert (again.replayed, again.resource) == (True, first.resource)
 
 
 async def test_an_expired_key_is_taken_over_and_creates_anew(
     tasks: TaskService, clock: SteppingClock, database: MemoryDatabase
 ) -> None:
-    first = await tasks.create(title="Ship it", idempotency=REQUEST)
+    first = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     clock.advance(POLICY.ttl)
-    again = await tasks.create(title="Ship it", idempotency=REQUEST)
+    again = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     assert not again.replayed
     assert again.resource.id != first.resource.id
     assert len(database.tasks) == 2
@@ -163,9 +169,11 @@ async def test_an_expired_key_is_taken_over_and_creates_anew(
 async def test_an_expired_key_can_be_reused_with_another_body(
     tasks: TaskService, clock: SteppingClock
 ) -> None:
-    await tasks.create(title="Ship it", idempotency=REQUEST)
+    await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     clock.advance(POLICY.ttl)
-    other = await tasks.create(title="Other", idempotency=IdempotencyRequest(KEY, "another body"))
+    other = await tasks.create(
+        OWNER, title="Other", idempotency=IdempotencyRequest(KEY, "another body")
+    )
     assert (other.replayed, other.resource.title) == (False, "Other")
 
 
@@ -176,9 +184,9 @@ async def test_a_request_whose_lease_ran_out_is_taken_over(
 ) -> None:
     await claim_elsewhere(uow, clock.now())
     clock.advance(POLICY.lease)
-    created = await tasks.create(title="Ship it", idempotency=REQUEST)
+    created = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     assert not created.replayed
-    assert (await tasks.create(title="Ship it", idempotency=REQUEST)).replayed
+    assert (await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)).replayed
 
 
 async def test_a_request_within_its_lease_is_still_in_flight(
@@ -189,7 +197,7 @@ async def test_a_request_within_its_lease_is_still_in_flight(
     await claim_elsewhere(uow, clock.now())
     clock.advance(POLICY.lease - timedelta(seconds=1))
     with pytest.raises(IdempotencyKeyInUse):
-        await tasks.create(title="Ship it", idempotency=REQUEST)
+        await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
 
 
 # Failures
@@ -199,10 +207,10 @@ async def test_invalid_input_creates_nothing_and_claims_no_key(
     tasks: TaskService, database: MemoryDatabase
 ) -> None:
     with pytest.raises(InvalidInput):
-        await tasks.create(title=" ", idempotency=REQUEST)
+        await tasks.create(OWNER, title=" ", idempotency=REQUEST)
     assert database.tasks == {}
     assert database.idempotency == {}
-    assert not (await tasks.create(title="Fixed", idempotency=REQUEST)).replayed
+    assert not (await tasks.create(OWNER, title="Fixed", idempotency=REQUEST)).replayed
 
 
 def service_with(
@@ -228,10 +236,12 @@ async def test_a_create_that_fails_releases_its_key_so_that_a_retry_runs_at_once
         raise ConnectionError("the store went away")
 
     with pytest.raises(ConnectionError):
-        await service_with(database, clock, pager, crash).create(title="t", idempotency=REQUEST)
+        await service_with(database, clock, pager, crash).create(
+            OWNER, title="t", idempotency=REQUEST
+        )
     assert database.tasks == {}
     assert database.idempotency == {}
-    assert not (await tasks.create(title="t", idempotency=REQUEST)).replayed
+    assert not (await tasks.create(OWNER, title="t", idempotency=REQUEST)).replayed
 
 
 async def test_a_request_whose_key_was_taken_over_while_it_ran_creates_nothing(
@@ -245,9 +255,9 @@ async def test_a_request_whose_key_was_taken_over_while_it_ran_creates_nothing(
 
     slow = service_with(database, clock, pager, a_retry_takes_the_key_over)
     with pytest.raises(IdempotencyKeyInUse):
-        await slow.create(title="t", idempotency=REQUEST)
+        await slow.create(OWNER, title="t", idempotency=REQUEST)
     assert database.tasks == {}
-    assert database.idempotency[(TaskService.kind.name, KEY)].token == "retry"
+    assert database.idempotency[(OWNER, TaskService.kind.name, KEY)].token == "retry"
 
 
 # Purging
@@ -259,15 +269,17 @@ async def test_purging_deletes_only_expired_keys(
     uow: UnitsOfWork,
     database: MemoryDatabase,
 ) -> None:
-    await tasks.create(title="old", idempotency=IdempotencyRequest("old", "fp"))
+    await tasks.create(OWNER, title="old", idempotency=IdempotencyRequest("old", "fp"))
     clock.advance(timedelta(hours=1))
-    await tasks.create(title="new", idempotency=IdempotencyRequest("new", "fp"))
+    await tasks.create(OWNER, title="new", idempotency=IdempotencyRequest("new", "fp"))
     clock.advance(POLICY.ttl - timedelta(minutes=30))
     async with uow() as unit:
         assert await unit.idempotency.purge_expired(clock.now()) == 1
         await unit.commit()
-    assert set(database.idempotency) == {(TaskService.kind.name, "new")}
-    assert (await tasks.create(title="new", idempotency=IdempotencyRequest("new", "fp"))).replayed
+    assert set(database.idempotency) == {(OWNER, TaskService.kind.name, "new")}
+    assert (
+        await tasks.create(OWNER, title="new", idempotency=IdempotencyRequest("new", "fp"))
+    ).replayed
 
 
 async def test_purging_with_nothing_expired_deletes_nothing(
@@ -276,7 +288,7 @@ async def test_purging_with_nothing_expired_deletes_nothing(
     uow: UnitsOfWork,
     database: MemoryDatabase,
 ) -> None:
-    await tasks.create(title="t", idempotency=REQUEST)
+    await tasks.create(OWNER, title="t", idempotency=REQUEST)
     async with uow() as unit:
         assert await unit.idempotency.purge_expired(clock.now()) == 0
     assert len(database.idempotency) == 1

@@ -22,7 +22,7 @@ def task(task_id: int) -> Task:
 
 
 def plan(pager: Pager, filters: object = FILTERS, **request: Unpack[ListArguments]) -> PagePlan:
-    return pager.plan(ListRequest(**request), resource="Task", filters=filters)
+    return pager.plan(ListRequest(**request), owner=1, resource="Task", filters=filters)
 
 
 def invalid_fields(pager: Pager, **request: Unpack[ListArguments]) -> list[str]:
@@ -100,7 +100,7 @@ def test_a_cursor_for_another_sort_is_rejected(pager: Pager) -> None:
 def test_a_cursor_for_another_resource_is_rejected(pager: Pager) -> None:
     cursor = cursor_after(pager, 10)
     with pytest.raises(InvalidInput) as error:
-        pager.plan(ListRequest(cursor=cursor), resource="Note", filters=FILTERS)
+        pager.plan(ListRequest(cursor=cursor), owner=1, resource="Note", filters=FILTERS)
     assert [e.field for e in error.value.errors] == ["cursor"]
 
 

@@ -14,18 +14,19 @@ from domain.ids import MAX_ID
 from domain.task import Task, TaskChanges, TaskFilters
 from support.arguments import FilterArguments, TaskArguments
 from support.clock import START, SteppingClock
+from support.owners import OWNER
 
 
 async def create_all(
     tasks: TaskService, *titles: str, **fields: Unpack[TaskArguments]
 ) -> list[Task]:
-    return [(await tasks.create(title=title, **fields)).resource for title in titles]
+    return [(await tasks.create(OWNER, title=title, **fields)).resource for title in titles]
 
 
 async def titles(
     tasks: TaskService, request: ListRequest | None = None, **filters: Unpack[FilterArguments]
 ) -> list[str]:
-    page = await tasks.list(TaskFilters.of(**filters), request or ListRequest())
+    page = await tasks.list(OWNER, TaskFilters.of(**filters), request or ListRequest())
     return [task.title for task in page.items]
 
 
@@ -37,7 +38,7 @@ def invalid_fields(error: pytest.ExceptionInfo[InvalidInput]) -> list[str]:
 
 
 async def test_a_new_task_is_stored_with_id_version_and_timestamps(tasks: TaskService) -> None:
-    created = await tasks.create(title="  Ship it ", description="now", tags=["Backend"])
+    created = await tasks.create(OWNER, title="  Ship it ", description="now", tags=["Backend"])
     task = created.resource
     assert not created.replayed
     assert task == Task(
@@ -50,7 +51,7 @@ async def test_a_new_task_is_stored_with_id_version_and_timestamps(tasks: TaskSe
         updated_at=START,
         version=1,
     )
-    assert await tasks.get(1) == task
+    assert await tasks.get(OWNER, 1) == task
 
 
 async def test_tasks_get_increasing_ids(tasks: TaskService) -> None:
@@ -61,24 +62,24 @@ async def test_an_invalid_task_is_rejected_and_nothing_is_stored(
     tasks: TaskService, database: MemoryDatabase
 ) -> None:
     with pytest.raises(InvalidInput) as error:
-        await tasks.create(title="", tags=["ok", "not ok"])
+        await tasks.create(OWNER, title="", tags=["ok", "not ok"])
     assert invalid_fields(error) == ["title", "tags[1]"]
     assert database.tasks == {}
 
 
 async def test_getting_an_unknown_task_is_not_found(tasks: TaskService) -> None:
     with pytest.raises(NotFound, match="Task 99 does not exist"):
-        await tasks.get(99)
+        await tasks.get(OWNER, 99)
 
 
 @pytest.mark.parametrize("task_id", [0, -1, MAX_ID + 1, 2**80])
 async def test_an_id_that_cannot_exist_is_not_found(tasks: TaskService, task_id: int) -> None:
     with pytest.raises(NotFound):
-        await tasks.get(task_id)
+        await tasks.get(OWNER, task_id)
     with pytest.raises(NotFound):
-        await tasks.update(task_id, TaskChanges(done=True))
+        await tasks.update(OWNER, task_id, TaskChanges(done=True))
     with pytest.raises(NotFound):
-        await tasks.delete(task_id)
+        await tasks.delete(OWNER, task_id)
 
 
 # List
@@ -91,7 +92,7 @@ async def test_a_list_is_newest_first_by_default(tasks: TaskService) -> None:
 
 async def test_a_list_can_be_sorted_by_title_with_ties_broken_by_id(tasks: TaskService) -> None:
     created = await create_all(tasks, "b", "a", "b", "B", "é")
-    page = await tasks.list(TaskFilters.of(), ListRequest(sort="title"))
+    page = await tasks.list(OWNER, TaskFilters.of(), ListRequest(sort="title"))
     assert [(t.title, t.id) for t in page.items] == [
         ("B", created[3].id),
         ("a", created[1].id),
@@ -108,7 +109,7 @@ async def test_a_list_can_be_sorted_by_creation_time_descending(tasks: TaskServi
 
 async def test_a_list_can_be_sorted_by_last_change(tasks: TaskService) -> None:
     first, _ = await create_all(tasks, "first", "second")
-    await tasks.update(first.id, TaskChanges(done=True))
+    await tasks.update(OWNER, first.id, TaskChanges(done=True))
     assert await titles(tasks, ListRequest(sort="-updated_at")) == ["first", "second"]
 
 
@@ -128,15 +129,15 @@ async def test_a_search_ignores_the_description(tasks: TaskService) -> None:
 
 async def test_a_list_can_be_filtered_by_done(tasks: TaskService) -> None:
     _, finished = await create_all(tasks, "todo", "finished")
-    await tasks.update(finished.id, TaskChanges(done=True))
+    await tasks.update(OWNER, finished.id, TaskChanges(done=True))
     assert await titles(tasks, done=True) == ["finished"]
     assert await titles(tasks, done=False) == ["todo"]
 
 
 async def test_a_task_must_carry_every_tag_named(tasks: TaskService) -> None:
-    await tasks.create(title="both", tags=["a", "b"])
-    await tasks.create(title="only a", tags=["a"])
-    await tasks.create(title="none")
+    await tasks.create(OWNER, title="both", tags=["a", "b"])
+    await tasks.create(OWNER, title="only a", tags=["a"])
+    await tasks.create(OWNER, title="none")
     assert await titles(tasks, tags=["A"]) == ["only a", "both"]
     assert await titles(tasks, tags=["a", " B "]) == ["both"]
 
@@ -156,34 +157,38 @@ async def test_an_offset_page_counts_every_match_and_points_to_the_next_rows(
     tasks: TaskService,
 ) -> None:
     await create_all(tasks, *"abcde")
-    page = await tasks.list(TaskFilters.of(), ListRequest(limit=2, offset=1))
+    page = await tasks.list(OWNER, TaskFilters.of(), ListRequest(limit=2, offset=1))
     assert [t.title for t in page.items] == ["d", "c"]
     assert (page.total, page.limit, page.offset, page.cursor_mode) == (5, 2, 1, False)
     assert page.next_cursor is not None
-    following = await tasks.list(TaskFilters.of(), ListRequest(limit=2, cursor=page.next_cursor))
+    following = await tasks.list(
+        OWNER, TaskFilters.of(), ListRequest(limit=2, cursor=page.next_cursor)
+    )
     assert [t.title for t in following.items] == ["b", "a"]
 
 
 async def test_an_offset_past_the_end_gives_an_empty_page(tasks: TaskService) -> None:
     await create_all(tasks, "a")
-    page = await tasks.list(TaskFilters.of(), ListRequest(offset=5))
+    page = await tasks.list(OWNER, TaskFilters.of(), ListRequest(offset=5))
     assert (list(page.items), page.total, page.next_cursor) == ([], 1, None)
 
 
 async def walk(
     tasks: TaskService, sort: str, limit: int, **filters: Unpack[FilterArguments]
 ) -> list[Page[Task]]:
-    pages = [await tasks.list(TaskFilters.of(**filters), ListRequest(limit=limit, sort=sort))]
+    pages = [
+        await tasks.list(OWNER, TaskFilters.of(**filters), ListRequest(limit=limit, sort=sort))
+    ]
     while (cursor := pages[-1].next_cursor) is not None:
         request = ListRequest(limit=limit, sort=sort, cursor=cursor)
-        pages.append(await tasks.list(TaskFilters.of(**filters), request))
+        pages.append(await tasks.list(OWNER, TaskFilters.of(**filters), request))
     return pages
 
 
 @pytest.mark.parametrize("sort", ["id", "-id", "title", "-title", "created_at", "-updated_at"])
 async def test_cursor_pages_list_every_match_once_in_order(tasks: TaskService, sort: str) -> None:
     await create_all(tasks, "b", "a", "c", "a", "b", "d", "a")
-    everything = await tasks.list(TaskFilters.of(), ListRequest(limit=100, sort=sort))
+    everything = await tasks.list(OWNER, TaskFilters.of(), ListRequest(limit=100, sort=sort))
     pages = await walk(tasks, sort, limit=2)
     assert [t.id for page in pages for t in page.items] == [t.id for t in everything.items]
     assert [len(page.items) for page in pages] == [2, 2, 2, 1]
@@ -197,11 +202,13 @@ async def test_cursor_pages_keep_their_filters(tasks: TaskService) -> None:
 
 async def test_a_cursor_page_has_no_total_unless_asked(tasks: TaskService) -> None:
     await create_all(tasks, *"abc")
-    first = await tasks.list(TaskFilters.of(), ListRequest(limit=1))
+    first = await tasks.list(OWNER, TaskFilters.of(), ListRequest(limit=1))
     assert first.next_cursor is not None
-    plain = await tasks.list(TaskFilters.of(), ListRequest(limit=1, cursor=first.next_cursor))
+    plain = await tasks.list(
+        OWNER, TaskFilters.of(), ListRequest(limit=1, cursor=first.next_cursor)
+    )
     counted = await tasks.list(
-        TaskFilters.of(), ListRequest(limit=1, cursor=first.next_cursor, with_total=True)
+        OWNER, TaskFilters.of(), ListRequest(limit=1, cursor=first.next_cursor, with_total=True)
     )
     assert (plain.total, plain.offset, plain.cursor_mode) == (None, 0, True)
     assert counted.total == 3
@@ -209,10 +216,10 @@ async def test_a_cursor_page_has_no_total_unless_asked(tasks: TaskService) -> No
 
 async def test_a_cursor_cannot_be_used_with_other_filters(tasks: TaskService) -> None:
     await create_all(tasks, "a", "b")
-    first = await tasks.list(TaskFilters.of(), ListRequest(limit=1))
+    first = await tasks.list(OWNER, TaskFilters.of(), ListRequest(limit=1))
     assert first.next_cursor is not None
     with pytest.raises(InvalidInput) as error:
-        await tasks.list(TaskFilters.of(done=True), ListRequest(cursor=first.next_cursor))
+        await tasks.list(OWNER, TaskFilters.of(done=True), ListRequest(cursor=first.next_cursor))
     assert invalid_fields(error) == ["cursor"]
 
 
@@ -225,7 +232,7 @@ async def test_an_update_changes_the_task_and_stores_it(
     [task] = await create_all(tasks, "Ship it", description="old")
     clock.advance(timedelta(hours=1))
     updated = await tasks.update(
-        task.id, TaskChanges(title=" Shipped ", description=None, done=True, tags=["Done"])
+        OWNER, task.id, TaskChanges(title=" Shipped ", description=None, done=True, tags=["Done"])
     )
     assert (updated.title, updated.description, updated.done, updated.tags) == (
         "Shipped",
@@ -236,7 +243,7 @@ async def test_an_update_changes_the_task_and_stores_it(
     assert updated.version == 2
     assert updated.updated_at > task.updated_at + timedelta(hours=1)
     assert updated.created_at == task.created_at
-    assert await tasks.get(task.id) == updated
+    assert await tasks.get(OWNER, task.id) == updated
 
 
 async def test_an_update_to_the_current_values_changes_nothing(tasks: TaskService) -> None:
@@ -245,8 +252,8 @@ async def test_an_update_to_the_current_values_changes_nothing(tasks: TaskServic
         TaskChanges(),
         TaskChanges(title=" Ship it ", tags=["B", "a", "b"], done=False),
     ):
-        assert await tasks.update(task.id, changes) == task
-    assert await tasks.get(task.id) == task
+        assert await tasks.update(OWNER, task.id, changes) == task
+    assert await tasks.get(OWNER, task.id) == task
 
 
 async def test_every_update_moves_updated_at_forward_even_if_the_clock_stands_still(
@@ -254,8 +261,8 @@ async def test_every_update_moves_updated_at_forward_even_if_the_clock_stands_st
 ) -> None:
     [task] = await create_all(tasks, "t")
     clock.step = timedelta(0)
-    first = await tasks.update(task.id, TaskChanges(done=True))
-    second = await tasks.update(task.id, TaskChanges(done=False))
+    first = await tasks.update(OWNER, task.id, TaskChanges(done=True))
+    second = await tasks.update(OWNER, task.id, TaskChanges(done=False))
     assert task.updated_at < first.updated_at < second.updated_at
     assert second.version == 3
 
@@ -263,22 +270,22 @@ async def test_every_update_moves_updated_at_forward_even_if_the_clock_stands_st
 async def test_an_invalid_update_is_rejected_and_changes_nothing(tasks: TaskService) -> None:
     [task] = await create_all(tasks, "t")
     with pytest.raises(InvalidInput) as error:
-        await tasks.update(task.id, TaskChanges(title="", description="\x00"))
+        await tasks.update(OWNER, task.id, TaskChanges(title="", description="\x00"))
     assert invalid_fields(error) == ["title", "description"]
-    assert await tasks.get(task.id) == task
+    assert await tasks.get(OWNER, task.id) == task
 
 
 async def test_updating_an_unknown_task_is_not_found(tasks: TaskService) -> None:
     with pytest.raises(NotFound, match="Task 5 does not exist"):
-        await tasks.update(5, TaskChanges(done=True))
+        await tasks.update(OWNER, 5, TaskChanges(done=True))
 
 
 async def test_an_update_conditional_on_an_old_version_changes_nothing(tasks: TaskService) -> None:
     [task] = await create_all(tasks, "t")
-    await tasks.update(task.id, TaskChanges(done=True))
+    await tasks.update(OWNER, task.id, TaskChanges(done=True))
     with pytest.raises(VersionMismatch):
-        await tasks.update(task.id, TaskChanges(title="mine"), Precondition(frozenset({1})))
-    assert (await tasks.get(task.id)).title == "t"
+        await tasks.update(OWNER, task.id, TaskChanges(title="mine"), Precondition(frozenset({1})))
+    assert (await tasks.get(OWNER, task.id)).title == "t"
 
 
 @pytest.mark.parametrize(
@@ -288,14 +295,16 @@ async def test_an_update_conditional_on_the_current_version_succeeds(
     tasks: TaskService, precondition: Precondition
 ) -> None:
     [task] = await create_all(tasks, "t")
-    await tasks.update(task.id, TaskChanges(done=True))
-    assert (await tasks.update(task.id, TaskChanges(title="mine"), precondition)).version == 3
+    await tasks.update(OWNER, task.id, TaskChanges(done=True))
+    assert (
+        await tasks.update(OWNER, task.id, TaskChanges(title="mine"), precondition)
+    ).version == 3
 
 
 async def test_a_no_op_update_still_checks_its_precondition(tasks: TaskService) -> None:
     [task] = await create_all(tasks, "t")
     with pytest.raises(VersionMismatch):
-        await tasks.update(task.id, TaskChanges(), Precondition(frozenset({7})))
+        await tasks.update(OWNER, task.id, TaskChanges(), Precondition(frozenset({7})))
 
 
 # Delete
@@ -303,10 +312,10 @@ async def test_a_no_op_update_still_checks_its_precondition(tasks: TaskService) 
 
 async def test_a_deleted_task_is_gone(tasks: TaskService) -> None:
     [task] = await create_all(tasks, "t")
-    await tasks.delete(task.id)
+    await tasks.delete(OWNER, task.id)
     with pytest.raises(NotFound):
-        await tasks.get(task.id)
-    assert (await tasks.list(TaskFilters.of(), ListRequest())).total == 0
+        await tasks.get(OWNER, task.id)
+    assert (await tasks.list(OWNER, TaskFilters.of(), ListRequest())).total == 0
 
 
 @pytest.mark.parametrize("precondition", [None, ANY_VERSION, Precondition(frozenset({1}))])
@@ -314,22 +323,22 @@ async def test_deleting_an_unknown_task_is_not_found(
     tasks: TaskService, precondition: Precondition | None
 ) -> None:
     with pytest.raises(NotFound):
-        await tasks.delete(3, precondition)
+        await tasks.delete(OWNER, 3, precondition)
 
 
 async def test_deleting_twice_is_not_found_the_second_time(tasks: TaskService) -> None:
     [task] = await create_all(tasks, "t")
-    await tasks.delete(task.id)
+    await tasks.delete(OWNER, task.id)
     with pytest.raises(NotFound):
-        await tasks.delete(task.id)
+        await tasks.delete(OWNER, task.id)
 
 
 async def test_a_delete_conditional_on_an_old_version_deletes_nothing(tasks: TaskService) -> None:
     [task] = await create_all(tasks, "t")
-    await tasks.update(task.id, TaskChanges(done=True))
+    await tasks.update(OWNER, task.id, TaskChanges(done=True))
     with pytest.raises(VersionMismatch):
-        await tasks.delete(task.id, Precondition(frozenset({1})))
-    assert (await tasks.get(task.id)).version == 2
+        await tasks.delete(OWNER, task.id, Precondition(frozenset({1})))
+    assert (await tasks.get(OWNER, task.id)).version == 2
 
 
 @pytest.mark.parametrize("precondition", [ANY_VERSION, Precondition(frozenset({1, 2}))])
@@ -337,13 +346,13 @@ async def test_a_delete_conditional_on_the_current_version_deletes(
     tasks: TaskService, precondition: Precondition
 ) -> None:
     [task] = await create_all(tasks, "t")
-    await tasks.update(task.id, TaskChanges(done=True))
-    await tasks.delete(task.id, precondition)
+    await tasks.update(OWNER, task.id, TaskChanges(done=True))
+    await tasks.delete(OWNER, task.id, precondition)
     with pytest.raises(NotFound):
-        await tasks.get(task.id)
+        await tasks.get(OWNER, task.id)
 
 
 async def test_ids_of_deleted_tasks_are_not_reused(tasks: TaskService) -> None:
     [task] = await create_all(tasks, "t")
-    await tasks.delete(task.id)
-    assert (await tasks.create(title="u")).resource.id == task.id + 1
+    await tasks.delete(OWNER, task.id)
+    assert (await tasks.create(OWNER, title="u")).resource.id == task.id + 1

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from adapters.memory.store import MemoryDatabase
+from adapters.memory.store import MemoryDatabase, Owned
 from adapters.memory.unit_of_work import MemoryUnitOfWork
 from application.idempotency import IdempotencyPolicy, IdempotencyRequest
 from application.paging import ListRequest, Pager
@@ -15,6 +15,7 @@ from domain.errors import InvalidInput, NotFound, VersionMismatch
 from domain.note import NewNote
 from domain.task import NewTask, Task, TaskChanges, TaskFilters
 from support.clock import START, SteppingClock
+from support.owners import OWNER
 
 
 def a_new_task(title: str = "t") -> NewTask:
@@ -27,7 +28,7 @@ def a_new_note() -> NewNote:
 
 async def stored_task(database: MemoryDatabase, title: str = "t") -> Task:
     async with MemoryUnitOfWork(database) as uow:
-        task = await uow.tasks.add(a_new_task(title))
+        task = await uow.tasks.add(OWNER, a_new_task(title))
         await uow.commit()
     return task
 
@@ -38,42 +39,43 @@ async def stored_task(database: MemoryDatabase, title: str = "t") -> Task:
 async def test_a_committed_add_is_kept(database: MemoryDatabase) -> None:
     task = await stored_task(database)
     async with MemoryUnitOfWork(database, read_only=True) as uow:
-        assert await uow.tasks.get(task.id) == task
+        assert await uow.tasks.get(OWNER, task.id) == task
 
 
 async def test_an_add_without_commit_is_rolled_back(database: MemoryDatabase) -> None:
     async with MemoryUnitOfWork(database) as uow:
-        await uow.tasks.add(a_new_task())
-        await uow.notes.add(a_new_note())
+        await uow.tasks.add(OWNER, a_new_task())
+        await uow.notes.add(OWNER, a_new_note())
     assert (database.tasks, database.notes) == ({}, {})
 
 
 async def test_an_update_without_commit_is_rolled_back(database: MemoryDatabase) -> None:
     task = await stored_task(database)
     async with MemoryUnitOfWork(database) as uow:
-        assert await uow.tasks.update(task, task.changed(TaskChanges(done=True), START))
-    assert database.tasks[task.id] == task
+        assert await uow.tasks.update(OWNER, task, task.changed(TaskChanges(done=True), START))
+    assert database.tasks[task.id].resource == task
 
 
 async def test_a_delete_without_commit_is_rolled_back(database: MemoryDatabase) -> None:
     task = await stored_task(database)
     async with MemoryUnitOfWork(database) as uow:
-        assert await uow.tasks.delete(task.id)
-    assert database.tasks[task.id] == task
+        assert await uow.tasks.delete(OWNER, task.id)
+    assert database.tasks[task.id].resource == task
 
 
 async def test_several_changes_to_one_row_are_all_rolled_back(database: MemoryDatabase) -> None:
     task = await stored_task(database)
     async with MemoryUnitOfWork(database) as uow:
         changed = task.changed(TaskChanges(title="one"), START)
-        await uow.tasks.update(task, changed)
-        await uow.tasks.update(changed, changed.changed(TaskChanges(title="two"), START))
-        await uow.tasks.delete(task.id)
-    assert database.tasks == {task.id: task}
+        await uow.tasks.update(OWNER, task, changed)
+        await uow.tasks.update(OWNER, changed, changed.changed(TaskChanges(title="two"), START))
+        await uow.tasks.delete(OWNER, task.id)
+    assert database.tasks == {task.id: Owned(OWNER, task)}
 
 
 async def test_idempotency_writes_without_commit_are_rolled_back(database: MemoryDatabase) -> None:
     claim = NewClaim(
+        owner=OWNER,
         scope="Task",
         key="k",
         fingerprint="fp",
@@ -89,17 +91,17 @@ async def test_idempotency_writes_without_commit_are_rolled_back(database: Memor
     async with MemoryUnitOfWork(database) as uow:
         await uow.idempotency.claim(claim)
         await uow.commit()
-    kept = database.idempotency[("Task", "k")]
+    kept = database.idempotency[(OWNER, "Task", "k")]
     async with MemoryUnitOfWork(database) as uow:
-        assert await uow.idempotency.complete("Task", "k", "token", "{}")
+        assert await uow.idempotency.complete(OWNER, "Task", "k", "token", "{}")
     async with MemoryUnitOfWork(database) as uow:
         assert await uow.idempotency.purge_expired(START + timedelta(days=2)) == 1
-    assert database.idempotency == {("Task", "k"): kept}
+    assert database.idempotency == {(OWNER, "Task", "k"): kept}
 
 
 async def add_then_fail(database: MemoryDatabase) -> None:
     async with MemoryUnitOfWork(database) as uow:
-        await uow.tasks.add(a_new_task())
+        await uow.tasks.add(OWNER, a_new_task())
         raise RuntimeError("boom")
 
 
@@ -111,15 +113,15 @@ async def test_an_error_inside_rolls_back_and_propagates(database: MemoryDatabas
 
 async def test_writes_after_a_commit_need_a_commit_of_their_own(database: MemoryDatabase) -> None:
     async with MemoryUnitOfWork(database) as uow:
-        kept = await uow.tasks.add(a_new_task("kept"))
+        kept = await uow.tasks.add(OWNER, a_new_task("kept"))
         await uow.commit()
-        await uow.tasks.add(a_new_task("lost"))
-    assert list(database.tasks.values()) == [kept]
+        await uow.tasks.add(OWNER, a_new_task("lost"))
+    assert [row.resource for row in database.tasks.values()] == [kept]
 
 
 async def test_ids_are_not_reused_after_a_rollback(database: MemoryDatabase) -> None:
     async with MemoryUnitOfWork(database) as uow:
-        lost = await uow.tasks.add(a_new_task())
+        lost = await uow.tasks.add(OWNER, a_new_task())
     assert (await stored_task(database)).id == lost.id + 1
 
 
@@ -171,13 +173,13 @@ def service(recorded: RecordingFactory, clock: SteppingClock, pager: Pager) -> T
 
 
 async def existing(service: TaskService, recorded: RecordingFactory) -> Task:
-    task = (await service.create(title="t")).resource
+    task = (await service.create(OWNER, title="t")).resource
     recorded.commits()
     return task
 
 
 async def test_a_create_commits_once(service: TaskService, recorded: RecordingFactory) -> None:
-    await service.create(title="t")
+    await service.create(OWNER, title="t")
     assert recorded.commits() == [True]
 
 
@@ -185,7 +187,7 @@ async def test_an_invalid_create_opens_no_unit_of_work(
     service: TaskService, recorded: RecordingFactory
 ) -> None:
     with pytest.raises(InvalidInput):
-        await service.create(title="")
+        await service.create(OWNER, title="")
     assert recorded.made == []
 
 
@@ -193,17 +195,17 @@ async def test_reads_use_read_only_units_of_work_and_commit_nothing(
     service: TaskService, recorded: RecordingFactory
 ) -> None:
     task = await existing(service, recorded)
-    await service.get(task.id)
-    await service.list(TaskFilters.of(), ListRequest())
+    await service.get(OWNER, task.id)
+    await service.list(OWNER, TaskFilters.of(), ListRequest())
     with pytest.raises(NotFound):
-        await service.get(task.id + 1)
+        await service.get(OWNER, task.id + 1)
     assert recorded.read_only == [True, True, True]
     assert recorded.commits() == [False, False, False]
 
 
 async def test_an_update_commits(service: TaskService, recorded: RecordingFactory) -> None:
     task = await existing(service, recorded)
-    await service.update(task.id, TaskChanges(done=True))
+    await service.update(OWNER, task.id, TaskChanges(done=True))
     assert recorded.commits() == [True]
 
 
@@ -211,7 +213,7 @@ async def test_an_update_that_changes_nothing_does_not_commit(
     service: TaskService, recorded: RecordingFactory
 ) -> None:
     task = await existing(service, recorded)
-    await service.update(task.id, TaskChanges(title=" t "))
+    await service.update(OWNER, task.id, TaskChanges(title=" t "))
     assert recorded.commits() == [False]
 
 
@@ -220,11 +222,11 @@ async def test_a_failed_update_does_not_commit(
 ) -> None:
     task = await existing(service, recorded)
     with pytest.raises(VersionMismatch):
-        await service.update(task.id, TaskChanges(done=True), Precondition(frozenset({9})))
+        await service.update(OWNER, task.id, TaskChanges(done=True), Precondition(frozenset({9})))
     with pytest.raises(InvalidInput):
-        await service.update(task.id, TaskChanges(title=""))
+        await service.update(OWNER, task.id, TaskChanges(title=""))
     with pytest.raises(NotFound):
-        await service.update(task.id + 1, TaskChanges(done=True))
+        await service.update(OWNER, task.id + 1, TaskChanges(done=True))
     # The invalid change is refused before any unit of work is opened.
     assert recorded.commits() == [False, False]
 
@@ -234,7 +236,7 @@ async def test_a_delete_commits(
     service: TaskService, recorded: RecordingFactory, precondition: Precondition | None
 ) -> None:
     task = await existing(service, recorded)
-    await service.delete(task.id, precondition)
+    await service.delete(OWNER, task.id, precondition)
     assert recorded.commits() == [True]
 
 
@@ -243,16 +245,16 @@ async def test_a_failed_delete_does_not_commit(
 ) -> None:
     task = await existing(service, recorded)
     with pytest.raises(VersionMismatch):
-        await service.delete(task.id, Precondition(frozenset({9})))
+        await service.delete(OWNER, task.id, Precondition(frozenset({9})))
     with pytest.raises(NotFound):
-        await service.delete(task.id + 1)
+        await service.delete(OWNER, task.id + 1)
     assert recorded.commits() == [False, False]
 
 
 async def test_an_idempotent_create_commits_its_claim_then_the_task(
     service: TaskService, recorded: RecordingFactory, database: MemoryDatabase
 ) -> None:
-    await service.create(title="t", idempotency=IdempotencyRequest("k", "fp"))
+    await service.create(OWNER, title="t", idempotency=IdempotencyRequest("k", "fp"))
     assert recorded.commits() == [True, True]
     [record] = database.idempotency.values()
     assert record.snapshot is not None
@@ -261,7 +263,7 @@ async def test_an_idempotent_create_commits_its_claim_then_the_task(
 async def test_a_replay_writes_nothing(
     service: TaskService, recorded: RecordingFactory, database: MemoryDatabase
 ) -> None:
-    await service.create(title="t", idempotency=IdempotencyRequest("k", "fp"))
+    await service.create(OWNER, title="t", idempotency=IdempotencyRequest("k", "fp"))
     before = (dict(database.tasks), dict(database.idempotency))
-    await service.create(title="t", idempotency=IdempotencyRequest("k", "fp"))
+    await service.create(OWNER, title="t", idempotency=IdempotencyRequest("k", "fp"))
     assert (database.tasks, database.idempotency) == before

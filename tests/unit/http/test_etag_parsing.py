@@ -38,6 +38,10 @@ def test_if_match_star_accepts_any_version(header: str) -> None:
         ('W/"1", "2"', {2}),
         ('"2", W/"3"', {2}),
         (f'"{2**63 - 1}"', {2**63 - 1}),
+        # Empty list elements are ignored (RFC 9110 §5.6.1).
+        (', "1"', {1}),
+        ('"1", , "2",', {1, 2}),
+        (' ,\t, "3" ,', {3}),
     ],
 )
 def test_if_match_accepts_exactly_the_strong_tags_listed(header: str, versions: set[int]) -> None:

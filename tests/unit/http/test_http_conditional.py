@@ -166,6 +166,8 @@ async def test_a_patch_whose_if_match_does_not_match_strongly_is_a_412_and_chang
     )
 
     assert_problem(response, "precondition-failed", instance=path)
+    # The current ETag, so that the client can re-read and retry knowingly.
+    assert response.headers["etag"] == '"2"'
     after = await client.get(path)
     assert after.json() == resource
     assert after.headers["etag"] == '"2"'
@@ -269,3 +271,14 @@ async def test_an_invalid_change_is_a_422_before_the_resource_is_looked_at(
 
     assert (stale.status_code, missing.status_code) == (422, 422)
     assert (await client.get(item)).json()["title"] == "kept"
+
+
+async def test_an_if_match_with_empty_list_elements_matches_the_tag_it_names(
+    client: httpx.AsyncClient,
+) -> None:
+    await client.post("/tasks", json={"title": "one"})
+
+    response = await client.patch("/tasks/1", json={"done": True}, headers={"If-Match": ', "1"'})
+
+    assert response.status_code == 200, response.text
+    assert response.headers["etag"] == '"2"'

@@ -68,19 +68,21 @@ async def test_a_malformed_patch_body_is_a_400_and_changes_nothing(
 
 
 @pytest.mark.parametrize(
-    ("body", "field"),
-    [(b"[]", "body"), (b"null", "body"), (b'"title"', "body"), (b"", "body")],
-    ids=["array", "null", "string", "empty"],
+    "body", [b"[]", b"null", b'"title"', b""], ids=["array", "null", "string", "empty"]
 )
-async def test_a_json_body_that_is_not_an_object_is_a_422(
-    client: httpx.AsyncClient, body: bytes, field: str
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+async def test_a_json_body_that_is_not_an_object_is_a_422_naming_the_whole_body(
+    client: httpx.AsyncClient, body: bytes, method: str
 ) -> None:
-    response = await client.post(
-        "/tasks", content=body, headers={"Content-Type": "application/json"}
+    # `""` is the JSON Pointer of the whole document: never `body`, a note's field.
+    await create_task(client)
+    path = "/tasks" if method == "POST" else "/tasks/1"
+    response = await client.request(
+        method, path, content=body, headers={"Content-Type": "application/json"}
     )
 
-    assert_invalid(response, instance="/tasks", fields=[field])
-    assert await total(client, "/tasks") == 0
+    assert_invalid(response, instance=path, fields=[""])
+    assert await total(client, "/tasks") == 1
 
 
 # --- 404 --------------------------------------------------------------------------------
@@ -144,17 +146,20 @@ async def test_an_id_that_is_not_an_integer_is_a_422_naming_it(
 @pytest.mark.parametrize(
     ("method", "path", "allow"),
     [
-        ("PUT", "/tasks", "GET, POST"),
-        ("DELETE", "/tasks", "GET, POST"),
-        ("PATCH", "/tasks/", "GET, POST"),
-        ("PUT", "/tasks/1", "GET, PATCH, DELETE"),
-        ("POST", "/tasks/1", "GET, PATCH, DELETE"),
-        ("PUT", "/notes", "GET, POST"),
-        ("DELETE", "/notes/", "GET, POST"),
-        ("PUT", "/notes/1", "GET, PATCH, DELETE"),
-        ("POST", "/notes/1", "GET, PATCH, DELETE"),
-        ("POST", "/health", "GET"),
-        ("DELETE", "/metrics", "GET"),
+        ("PUT", "/tasks", "GET, HEAD, POST, OPTIONS"),
+        ("DELETE", "/tasks", "GET, HEAD, POST, OPTIONS"),
+        ("PATCH", "/tasks/", "GET, HEAD, POST, OPTIONS"),
+        ("PUT", "/tasks/1", "GET, HEAD, PATCH, DELETE, OPTIONS"),
+        ("POST", "/tasks/1", "GET, HEAD, PATCH, DELETE, OPTIONS"),
+        ("PUT", "/notes", "GET, HEAD, POST, OPTIONS"),
+        ("DELETE", "/notes/", "GET, HEAD, POST, OPTIONS"),
+        ("PUT", "/notes/1", "GET, HEAD, PATCH, DELETE, OPTIONS"),
+        ("POST", "/notes/1", "GET, HEAD, PATCH, DELETE, OPTIONS"),
+        ("POST", "/health", "GET, HEAD, OPTIONS"),
+        ("DELETE", "/metrics", "GET, HEAD, OPTIONS"),
+        ("POST", "/openapi.json", "GET, HEAD, OPTIONS"),
+        ("DELETE", "/docs-assets/swagger-ui.css", "GET, HEAD, OPTIONS"),
+        ("PUT", "/problems/not-found", "GET, HEAD, OPTIONS"),
     ],
 )
 async def test_a_wrong_method_is_a_405_whose_allow_lists_every_method_of_the_path(
@@ -280,13 +285,70 @@ async def test_a_body_that_is_not_json_is_a_415_and_nothing_is_created(
     assert await total(client, collection) == 0
 
 
-async def test_a_form_patch_is_a_415_and_changes_nothing(client: httpx.AsyncClient) -> None:
-    task = await create_task(client)
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/merge-patch+json", "application/vnd.foo+json", "application/problem+json"],
+)
+@pytest.mark.parametrize("collection", COLLECTIONS)
+async def test_a_post_takes_application_json_only_not_its_variants(
+    client: httpx.AsyncClient, collection: str, content_type: str
+) -> None:
+    response = await client.post(
+        collection, content=b'{"title": "x"}', headers={"Content-Type": content_type}
+    )
 
-    response = await client.patch("/tasks/1", data={"title": "changed"})
+    assert_problem(response, "unsupported-media-type", instance=collection)
+    assert await total(client, collection) == 0
 
-    assert_problem(response, "unsupported-media-type", instance="/tasks/1")
-    assert (await client.get("/tasks/1")).json() == task
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b"title=changed", "application/x-www-form-urlencoded"),
+        (
+            b'[{"op": "replace", "path": "/title", "value": "changed"}]',
+            "application/json-patch+json",
+        ),
+        # An object typed as a JSON Patch is not silently applied as a merge patch.
+        (b'{"title": "changed"}', "application/json-patch+json"),
+        (b'{"title": "changed"}', "application/vnd.foo+json"),
+        (b'{"title": "changed"}', "text/plain"),
+    ],
+    ids=["form", "json-patch", "json-patch-object", "vendor-json", "text"],
+)
+@pytest.mark.parametrize("collection", COLLECTIONS)
+async def test_a_patch_that_is_no_merge_patch_is_a_415_with_accept_patch_and_changes_nothing(
+    client: httpx.AsyncClient, collection: str, content: bytes, content_type: str
+) -> None:
+    resource = await create(client, collection)
+    path = f"{collection}/{resource['id']}"
+
+    response = await client.patch(path, content=content, headers={"Content-Type": content_type})
+
+    assert_problem(response, "unsupported-media-type", instance=path)
+    assert response.headers["accept-patch"] == "application/merge-patch+json, application/json"
+    assert (await client.get(path)).json() == resource
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json",
+        "application/merge-patch+json",
+        "Application/Merge-Patch+JSON; charset=utf-8",
+    ],
+)
+async def test_a_patch_takes_json_and_merge_patch_json(
+    client: httpx.AsyncClient, content_type: str
+) -> None:
+    await create_task(client)
+
+    response = await client.patch(
+        "/tasks/1", content=b'{"title": "changed"}', headers={"Content-Type": content_type}
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["title"] == "changed"
 
 
 # --- 422 --------------------------------------------------------------------------------

@@ -58,6 +58,24 @@ async def test_readiness_is_a_503_problem_with_retry_after_when_the_database_is_
     assert "db.internal" not in response.text
 
 
+async def test_overrides_made_after_the_app_was_built_take_effect(
+    container: Container, client: httpx.AsyncClient
+) -> None:
+    # `client` is over the app already built from `container`.
+    assert (await client.get("/tasks")).status_code == 200
+
+    with (
+        container.database.override(providers.Object(UnreachableDatabase())),
+        container.unit_of_work.override(providers.Callable(failing_unit_of_work)),
+    ):
+        ready = await client.get("/health/ready")
+        data = await client.get("/tasks")
+
+    assert ready.status_code == 503
+    assert data.status_code == 503
+    assert (await client.get("/tasks")).status_code == 200
+
+
 async def test_liveness_touches_nothing_else_so_it_stays_ok_when_the_database_is_down(
     container: Container,
 ) -> None:
@@ -328,3 +346,49 @@ async def test_the_docs_page_does_not_send_the_schema_to_an_online_validator(
     page = (await client.get("/docs")).text
 
     assert '"validatorUrl": null' in page
+
+
+async def test_metrics_label_every_route_by_its_template_and_bound_the_labels(
+    client: httpx.AsyncClient,
+) -> None:
+    await create_task(client)
+    for method, path in [
+        ("GET", "/openapi.json"),
+        ("GET", "/docs-assets/swagger-ui.css"),
+        ("GET", "/docs-assets/favicon-32x32.png"),
+        ("GET", "/problems/not-found"),
+        ("GET", "/problems/no-such-problem"),
+        ("GET", "/tasks/"),
+        ("GET", "/tasks"),
+        ("HEAD", "/tasks/1"),
+        ("BREW", "/tasks"),
+        ("X" * 40, "/tasks/1"),
+        ("GET", "/no/such/route/42"),
+    ]:
+        await client.request(method, path)
+    too_large = b'{"title": "x"}' + b" " * (1024 * 1024)
+    await client.post("/tasks/", content=too_large, headers={"Content-Type": "application/json"})
+
+    counts = samples((await client.get("/metrics")).text, "http_requests_total")
+
+    assert counts["GET", "/openapi.json", "200"] == 1
+    assert counts["GET", "/docs-assets/{path}", "200"] == 2
+    assert counts["GET", "/problems/{name}", "200"] == 1
+    assert counts["GET", "/problems/{name}", "404"] == 1
+    assert counts["GET", "/tasks", "200"] == 2  # /tasks/ and /tasks are one route
+    assert counts["HEAD", "/tasks/{task_id}", "200"] == 1
+    assert counts["other", "/tasks", "405"] == 1
+    assert counts["other", "/tasks/{task_id}", "405"] == 1
+    assert counts["POST", "/tasks", "413"] == 1
+    assert counts["GET", "unmatched", "404"] == 1
+    assert {method for method, _, _ in counts} <= {
+        "GET",
+        "HEAD",
+        "POST",
+        "PUT",
+        "PATCH",
+        "DELETE",
+        "OPTIONS",
+        "other",
+    }
+    assert not any(route.endswith("/") for _, route, _ in counts)

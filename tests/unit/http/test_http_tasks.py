@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
@@ -265,6 +265,21 @@ async def test_updated_at_strictly_increases_with_microseconds_even_if_the_clock
     assert all(earlier < later for earlier, later in pairwise(moments))
     assert all(moment.utcoffset() == timedelta(0) for moment in moments)
     assert moments[-1] - moments[1] == timedelta(microseconds=2)
+
+
+@pytest.mark.parametrize("collection", ["/tasks", "/notes"])
+async def test_timestamps_always_have_six_fraction_digits_even_when_they_are_zeros(
+    client: httpx.AsyncClient, clock: SteppingClock, collection: str
+) -> None:
+    clock.current = datetime(2026, 11, 24, 7, 0, 0, tzinfo=UTC)
+    clock.step = timedelta(0)
+
+    created = (await client.post(collection, json={"title": "On the second"})).json()
+    listed = (await client.get(collection)).json()["items"][0]
+
+    for resource in (created, listed):
+        assert resource["created_at"] == "2026-11-24T07:00:00.000000Z"
+        assert resource["updated_at"] == "2026-11-24T07:00:00.000000Z"
 
 
 async def test_patching_an_unknown_task_is_a_404(client: httpx.AsyncClient) -> None:

@@ -1,0 +1,167 @@
+"""Slow, idle and greedy clients of a real `tasks-api serve`: closed or refused, not kept.
+
+The server runs with a short receive timeout, so that these tests are quick;
+what they check is the behaviour (the connection is closed, with a 408 when
+nothing was being answered), not how long it took.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+import pytest
+
+from support.ports import free_port
+
+TASKS_API = Path(sys.executable).with_name("tasks-api")
+RECEIVE_TIMEOUT = 0.5
+"""The server's REQUEST_RECEIVE_TIMEOUT_SECONDS."""
+MAX_CONNECTIONS = 6
+HEADER_BYTES = 4096
+HANG = 15.0
+"""Past this a socket read fails the test: the server did not close the connection."""
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[tuple[str, int]]:
+    """The service, one worker on the in-memory store, as (host, port)."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "DATABASE_URL": "memory://",
+        "LOG_LEVEL": "WARNING",
+        "REQUEST_RECEIVE_TIMEOUT_SECONDS": str(RECEIVE_TIMEOUT),
+        "MAX_CONNECTIONS": str(MAX_CONNECTIONS),
+        "MAX_REQUEST_HEADER_BYTES": str(HEADER_BYTES),
+    }
+    process = subprocess.Popen(
+        [str(TASKS_API), "serve", "--port", str(port)],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("the service did not start")
+        yield "127.0.0.1", port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def connect(server: tuple[str, int]) -> socket.socket:
+    connection = socket.create_connection(server, timeout=HANG)
+    connection.settimeout(HANG)
+    return connection
+
+
+def read_until_closed(connection: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection."""
+    received = b""
+    try:
+        while chunk := connection.recv(65536):
+            received += chunk
+    except TimeoutError:
+        pytest.fail(f"the server kept the connection open for {HANG} s; sent {received!r}")
+    except ConnectionResetError:
+        pass  # closed, with unread bytes on its side: closed all the same
+    return received
+
+
+def health(server: tuple[str, int]) -> int:
+    host, port = server
+    return httpx.get(f"http://{host}:{port}/health", timeout=HANG).status_code
+
+
+def test_a_half_sent_request_line_is_closed_with_408_while_others_are_served(
+    server: tuple[str, int],
+) -> None:
+    with connect(server) as slow:
+        slow.sendall(b"GET /hea")
+        assert health(server) == 200, "a normal request on another connection is served"
+        answer = read_until_closed(slow)
+    assert answer.startswith(b"HTTP/1.1 408 "), answer
+    assert b"connection: close" in answer.lower()
+
+
+def test_a_connection_that_sends_nothing_is_closed(server: tuple[str, int]) -> None:
+    with connect(server) as idle:
+        assert read_until_closed(idle).startswith(b"HTTP/1.1 408 ")
+
+
+def test_headers_trickled_past_the_deadline_are_closed(server: tuple[str, int]) -> None:
+    with connect(server) as slow:
+        slow.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+        time.sleep(RECEIVE_TIMEOUT / 5)
+        with contextlib.suppress(OSError):  # already closed: as good
+            slow.sendall(b"X-Slow: 1\r\n")  # bytes keep coming, but not the whole request
+        assert read_until_closed(slow).startswith(b"HTTP/1.1 408 ")
+
+
+def test_a_body_that_does_not_arrive_is_closed(server: tuple[str, int]) -> None:
+    with connect(server) as slow:
+        slow.sendall(
+            b"POST /tasks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b'Content-Length: 100\r\n\r\n{"title": '
+        )
+        # The app has the request and waits for its body: closed, with no 408 in between.
+        assert b"201" not in read_until_closed(slow)
+    assert health(server) == 200
+
+
+def test_a_keep_alive_connection_is_judged_per_request_not_per_connection(
+    server: tuple[str, int],
+) -> None:
+    client = http.client.HTTPConnection(*server, timeout=HANG)
+    try:
+        client.request("GET", "/health")
+        assert client.getresponse().read() == b'{"status":"ok"}'
+        # Idle between requests is keep-alive's business (5 s), not the receive deadline's.
+        time.sleep(RECEIVE_TIMEOUT * 2)
+        client.request("GET", "/health")
+        second = client.getresponse()
+        assert second.status == 200
+        second.read()
+        # The next request, sent by half, has a deadline of its own.
+        assert client.sock is not None
+        client.sock.sendall(b"GET /heal")
+        assert read_until_closed(client.sock).startswith(b"HTTP/1.1 408 ")
+    finally:
+        client.close()
+
+
+def test_a_request_head_over_the_cap_gets_431(server: tuple[str, int]) -> None:
+    with connect(server) as greedy:
+        greedy.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * HEADER_BYTES)
+        assert read_until_closed(greedy).startswith(b"HTTP/1.1 431 ")
+    assert health(server) == 200
+
+
+def test_connections_beyond_the_cap_are_refused_with_503(server: tuple[str, int]) -> None:
+    with ExitStack() as held:
+        # uvicorn refuses a request once the open connections reach the cap.
+        for _ in range(MAX_CONNECTIONS - 1):
+            connection = held.enter_context(connect(server))
+            connection.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert connection.recv(65536).startswith(b"HTTP/1.1 200 ")
+        refused = httpx.get(f"http://{server[0]}:{server[1]}/health", timeout=HANG)
+        assert refused.status_code == 503
+        # uvicorn's own refusal, written before the app sees the request: text, not problem+json.
+        assert refused.headers["content-type"].startswith("text/plain")
+    assert health(server) == 200
