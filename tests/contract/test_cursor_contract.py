@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
+from typing import Unpack
 
 import pytest
 
@@ -12,13 +14,19 @@ from application.tasks import TaskService
 from domain.errors import InvalidInput
 from domain.note import NoteFilters
 from domain.task import Task, TaskFilters
+from support.arguments import FilterArguments
 from support.owners import OWNER
 
 SORTS = ["id", "-id", "created_at", "-created_at", "updated_at", "-updated_at", "title", "-title"]
 
 
 async def walk(
-    tasks: TaskService, *, sort: str, limit: int = 3, with_total: bool = False, **filters: object
+    tasks: TaskService,
+    *,
+    sort: str,
+    limit: int = 3,
+    with_total: bool = False,
+    **filters: Unpack[FilterArguments],
 ) -> list[Task]:
     """Every item of a list, fetched page by page through next_cursor."""
     found: list[Task] = []
@@ -26,7 +34,7 @@ async def walk(
     for _ in range(100):
         page = await tasks.list(
             OWNER,
-            TaskFilters.of(**filters),  # type: ignore[arg-type]
+            TaskFilters.of(**filters),
             ListRequest(limit=limit, sort=sort, cursor=cursor, with_total=with_total),
         )
         found.extend(page.items)
@@ -151,7 +159,7 @@ async def test_a_walk_survives_inserts_and_deletes_between_pages(
     ],
 )
 async def test_a_tampered_or_made_up_cursor_is_invalid_input(
-    tasks: TaskService, ten_tasks: list[Task], tamper: object
+    tasks: TaskService, ten_tasks: list[Task], tamper: Callable[[str], str]
 ) -> None:
     page = await tasks.list(OWNER, TaskFilters.of(), ListRequest(limit=2))
     assert page.next_cursor is not None
@@ -160,7 +168,7 @@ async def test_a_tampered_or_made_up_cursor_is_invalid_input(
         await tasks.list(
             OWNER,
             TaskFilters.of(),
-            ListRequest(limit=2, cursor=tamper(page.next_cursor)),  # type: ignore[operator]
+            ListRequest(limit=2, cursor=tamper(page.next_cursor)),
         )
 
     assert [e.field for e in raised.value.errors] == ["cursor"]
@@ -171,14 +179,14 @@ async def test_a_tampered_or_made_up_cursor_is_invalid_input(
     [({"q": "b"}, None), ({"done": True}, None), ({"tags": ["even"]}, None), ({}, "title")],
 )
 async def test_a_cursor_only_continues_the_list_it_was_made_for(
-    tasks: TaskService, ten_tasks: list[Task], filters: dict[str, object], sort: str | None
+    tasks: TaskService, ten_tasks: list[Task], filters: FilterArguments, sort: str | None
 ) -> None:
     page = await tasks.list(OWNER, TaskFilters.of(), ListRequest(limit=2))
 
     with pytest.raises(InvalidInput) as raised:
         await tasks.list(
             OWNER,
-            TaskFilters.of(**filters),  # type: ignore[arg-type]
+            TaskFilters.of(**filters),
             ListRequest(limit=2, sort=sort, cursor=page.next_cursor),
         )
 

@@ -82,7 +82,7 @@ async def test_anothers_resource_is_a_404_exactly_like_an_unknown_one(
 ) -> None:
     created = (await pair.owner.post(collection, json=body)).json()
     mine, unknown = f"{collection}/{created['id']}", f"{collection}/{created['id'] + 1000}"
-    for method, extra in [
+    requests: list[tuple[str, dict[str, Any]]] = [
         ("GET", {}),
         ("GET", {"headers": {"If-None-Match": '"1"'}}),
         ("PATCH", {"json": {"title": "taken over"}}),
@@ -90,7 +90,8 @@ async def test_anothers_resource_is_a_404_exactly_like_an_unknown_one(
         ("PATCH", {"json": {"title": "taken over"}, "headers": {"If-Match": "*"}}),
         ("DELETE", {}),
         ("DELETE", {"headers": {"If-Match": '"1"'}}),
-    ]:
+    ]
+    for method, extra in requests:
         theirs = await pair.other.request(method, mine, **extra)
         nothing = await pair.other.request(method, unknown, **extra)
         assert theirs.status_code == nothing.status_code == 404, (method, extra, theirs.text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Unpack
 
 import pytest
 
@@ -11,14 +12,17 @@ from application.preconditions import ANY_VERSION, Precondition
 from application.tasks import TaskService
 from domain.errors import InvalidInput, NotFound, VersionMismatch
 from domain.ids import MAX_ID
-from domain.task import NewTask, TaskChanges, TaskFilters
+from domain.task import NewTask, Task, TaskChanges, TaskFilters
+from support.arguments import FilterArguments
 from support.clock import SteppingClock
 from support.databases import Store
 from support.owners import OWNER
 
 
-async def titles(tasks: TaskService, *, sort: str | None = None, **filters: object) -> list[str]:
-    page = await tasks.list(OWNER, TaskFilters.of(**filters), ListRequest(limit=100, sort=sort))  # type: ignore[arg-type]
+async def titles(
+    tasks: TaskService, *, sort: str | None = None, **filters: Unpack[FilterArguments]
+) -> list[str]:
+    page = await tasks.list(OWNER, TaskFilters.of(**filters), ListRequest(limit=100, sort=sort))
     return [task.title for task in page.items]
 
 
@@ -149,8 +153,8 @@ async def test_every_sort_key_orders_by_it_then_by_id(
 
     page = await tasks.list(OWNER, TaskFilters.of(), ListRequest(sort=sort))
 
-    def position(task: object) -> tuple[object, int]:
-        return getattr(task, key), task.id  # type: ignore[attr-defined]
+    def position(task: Task) -> tuple[object, int]:
+        return getattr(task, key), task.id
 
     expected = sorted(page.items, key=position, reverse=descending)
     assert [t.id for t in page.items] == [t.id for t in expected]

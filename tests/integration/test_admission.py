@@ -19,9 +19,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from entrypoints.app import create_app
 from entrypoints.container import Container
-from entrypoints.settings import Settings
 from support.apps import client_of
 from support.databases import SqlStore
+from support.settings import isolated_settings
 
 WAIT = 0.2
 """The app's DB_POOL_WAIT_SECONDS: short, so the shed test is quick."""
@@ -34,13 +34,7 @@ async def tiny_pool_app(sql_store: tuple[SqlStore, str]) -> FastAPI:
     await store.reset()
     container = Container()
     container.settings.override(
-        Settings(
-            database_url=url,
-            secret_key="integration-secret-key-0123456789abcdef",
-            db_pool_size=1,
-            db_pool_wait_seconds=WAIT,
-            _env_file=None,  # type: ignore[call-arg]
-        )
+        isolated_settings(database_url=url, db_pool_size=1, db_pool_wait_seconds=WAIT)
     )
     return create_app(container)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 
 import httpx
 import pytest
@@ -25,8 +25,8 @@ async def postgres_api(
         yield client
 
 
-async def at_once(*requests: object) -> list[httpx.Response]:
-    return list(await asyncio.gather(*requests))  # type: ignore[arg-type]
+async def at_once(*requests: Awaitable[httpx.Response]) -> list[httpx.Response]:
+    return list(await asyncio.gather(*requests))
 
 
 async def test_of_concurrent_patches_with_the_same_if_match_exactly_one_wins(

@@ -155,7 +155,7 @@ def api(front: str, accounts: None) -> Iterator[httpx.Client]:
     """A client through nginx, signed in with a token the instances' key signed."""
     container = Container()
     container.settings.override(
-        Settings(secret_key=SECRET_KEY, _env_file=None)  # type: ignore[call-arg]
+        Settings(secret_key=SECRET_KEY, _env_file=None)
     )
     with httpx.Client(base_url=front, timeout=15, headers=bearer(container, OWNER)) as client:
         yield client

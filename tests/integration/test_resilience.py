@@ -27,10 +27,11 @@ from adapters.sqlalchemy.bounded import BUDGET_MARGIN
 from entrypoints.app import create_app
 from entrypoints.container import Container
 from entrypoints.migrate import migrate
-from entrypoints.settings import Settings
 from support.apps import client_of
 from support.databases import add_test_accounts
-from support.pg_cluster import PostgresCluster, free_port, postgres_cluster
+from support.pg_cluster import PostgresCluster, postgres_cluster
+from support.ports import free_port
+from support.settings import isolated_settings
 
 log = logging.getLogger(__name__)
 
@@ -82,12 +83,8 @@ async def client_over(url: str) -> AsyncIterator[httpx.AsyncClient]:
     """The real app, with its lifespan, wired by the real container to the database at `url`."""
     container = Container()
     container.settings.override(
-        Settings(
-            database_url=url,
-            db_connect_timeout=TIMEOUT,
-            db_statement_timeout=TIMEOUT,
-            secret_key="x" * 32,
-            _env_file=None,
+        isolated_settings(
+            database_url=url, db_connect_timeout=TIMEOUT, db_statement_timeout=TIMEOUT
         )
     )
     async with client_of(create_app(container)) as client:

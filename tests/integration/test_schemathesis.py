@@ -25,7 +25,7 @@ import dataclasses
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -38,7 +38,6 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import AcceptedNegativeData, Failure
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.core.transport import Response
-from schemathesis.generation.case import Case
 from schemathesis.hooks import HookContext
 from schemathesis.python import asgi
 from schemathesis.specs.openapi.utils import parameter_types, sent_text_is_valid
@@ -50,10 +49,14 @@ from adapters.sqlalchemy.tables import idempotency_keys, metadata
 from application.paging import MAX_OFFSET
 from entrypoints.app import create_app
 from entrypoints.container import Container
-from entrypoints.settings import Settings
 from support.auth import bearer
 from support.databases import add_test_accounts
 from support.owners import OWNER
+from support.settings import isolated_settings
+
+if TYPE_CHECKING:
+    # Schemathesis names its OpenAPI case type for type checkers only.
+    from schemathesis.specs.openapi.schemas import OpenApiCase
 
 # What `positive_data_acceptance` expects of valid data by default (schemathesis'
 # POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES); each rule below adds one status to it.
@@ -90,12 +93,13 @@ CONFIG: Final = SchemathesisConfig.from_dict(
 def only_stateful_rejections(app: FastAPI) -> CheckFunction:
     """A check: the statuses that `CONFIG` adds are given for their rule and nothing else."""
 
-    def only_stateful_rejections(ctx: CheckContext, response: Response, case: Case) -> None:
+    def only_stateful_rejections(ctx: CheckContext, response: Response, case: OpenApiCase) -> None:
         if response.status_code == 412:
-            if_match = response.request.headers.get("If-Match")
-            assert if_match is not None, "412 to a request without If-Match"
+            sent = response.request.headers.get("If-Match")
+            assert sent is not None, "412 to a request without If-Match"
+            if_match = sent if isinstance(sent, str) else sent.decode("latin-1")
             # Nothing changed, so the resource is still as it was when refused.
-            with asgi.get_client(app) as client:
+            with asgi.get_client(app) as client:  # type: ignore[arg-type]  # schemathesis types ASGI messages as dict, Starlette as MutableMapping
                 auth = {"Authorization": response.request.headers["Authorization"]}
                 current = client.get(response.request.path_url, headers=auth)
             assert current.status_code == 200, f"412, yet GET answers {current.status_code}"
@@ -120,15 +124,13 @@ def only_stateful_rejections(app: FastAPI) -> CheckFunction:
     return only_stateful_rejections
 
 
-def _has_header(case: Case, name: str) -> bool:
+def _has_header(case: OpenApiCase, name: str) -> bool:
     return any(given.lower() == name.lower() for given in case.headers or {})
 
 
 def build_app(database_url: str) -> FastAPI:
     container = Container()
-    container.settings.override(
-        Settings(database_url=database_url, secret_key="x" * 32, _env_file=None)  # type: ignore[call-arg]
-    )
+    container.settings.override(isolated_settings(database_url=database_url))
     return create_app(container)
 
 
@@ -138,7 +140,9 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", build_app("memory://"),
 
 
 @schema.hook
-def filter_failure(context: HookContext, failure: Failure, case: Case, response: Response) -> bool:
+def filter_failure(
+    context: HookContext, failure: Failure, case: OpenApiCase, response: Response
+) -> bool:
     """Drop "invalid data accepted" only where the query, as sent, was valid data.
 
     A list in the query goes out as the parameter repeated (`?tag=a&tag=b`), and so
@@ -154,7 +158,9 @@ def filter_failure(context: HookContext, failure: Failure, case: Case, response:
         for location, component in meta.components.items()
     ):
         return True
-    sent = parse_qs(urlsplit(response.request.url).query, keep_blank_values=True)
+    url = response.request.url
+    assert url is not None, "a request that was sent has a URL"
+    sent = parse_qs(urlsplit(url).query, keep_blank_values=True)
     for name in case.query or {}:
         parameter = case.operation.query.get(name)
         if parameter is None or name not in sent:
@@ -177,12 +183,12 @@ class Backend:
     """Empties the app's database, ids included."""
     forget_idempotency_keys: Callable[[], None]
 
-    def prepare(self, case: Case) -> None:
+    def prepare(self, case: OpenApiCase) -> None:
         if case.method == "POST" and _has_header(case, "Idempotency-Key"):
             self.forget_idempotency_keys()
         # Every call is made as the tests' account; what a missing or bad token
         # does is tested on its own.
-        case.headers = {**(case.headers or {}), **bearer(self.app.state.container, OWNER)}
+        case.headers.update(bearer(self.app.state.container, OWNER))
 
 
 async def _empty(database: SqlDatabase) -> None:
@@ -242,7 +248,7 @@ SLOW_MACHINES_WELCOME: Final = [HealthCheck.too_slow]
 
 @schema.parametrize()
 @settings(max_examples=50, deadline=None, suppress_health_check=SLOW_MACHINES_WELCOME)
-def test_every_operation(case: Case, backend: Backend) -> None:
+def test_every_operation(case: OpenApiCase, backend: Backend) -> None:
     backend.prepare(case)
     case.call_and_validate(
         app=backend.app, additional_checks=[only_stateful_rejections(backend.app)]
@@ -254,22 +260,22 @@ def test_sequences_of_operations(backend: Backend) -> None:
     to the conditional GET, PATCH and DELETE) and those schemathesis infers, each
     response checked as above."""
 
-    class Workflow(schema.as_state_machine()):  # type: ignore[misc]
+    class Workflow(schema.as_state_machine()):  # type: ignore[misc]  # schemathesis makes this base class at run time
         def setup(self) -> None:
             # Each scenario starts from an empty database, so that it behaves
             # the same when Hypothesis replays it.
             backend.reset()
 
-        def before_call(self, case: Case) -> None:
+        def before_call(self, case: OpenApiCase) -> None:
             backend.prepare(case)
 
-        def get_call_kwargs(self, case: Case) -> dict[str, Any]:
+        def get_call_kwargs(self, case: OpenApiCase) -> dict[str, Any]:
             return {"app": backend.app}
 
         def validate_response(
             self,
             response: Response,
-            case: Case,
+            case: OpenApiCase,
             additional_checks: list[Any] | None = None,
             **kwargs: Any,
         ) -> None:

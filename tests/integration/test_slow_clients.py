@@ -21,6 +21,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from support.ports import free_port
+
 TASKS_API = Path(sys.executable).with_name("tasks-api")
 RECEIVE_TIMEOUT = 0.5
 """The server's REQUEST_RECEIVE_TIMEOUT_SECONDS."""
@@ -28,13 +30,6 @@ MAX_CONNECTIONS = 6
 HEADER_BYTES = 4096
 HANG = 15.0
 """Past this a socket read fails the test: the server did not close the connection."""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")

@@ -52,7 +52,7 @@ def test_a_missing_table_or_column_on_sqlite_is_no_outage(tmp_path: Path, statem
 
 def test_a_sqlite_io_error_is_unavailable() -> None:
     io_error = sqlite3.OperationalError("disk I/O error")
-    io_error.sqlite_errorcode = 10 | (1 << 8)  # type: ignore[attr-defined]  # SQLITE_IOERR_READ
+    io_error.sqlite_errorcode = 10 | (1 << 8)  # SQLITE_IOERR_READ
 
     assert is_unavailable(exc.OperationalError("SELECT 1", {}, io_error))
 

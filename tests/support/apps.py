@@ -11,22 +11,15 @@ from fastapi import FastAPI
 
 from entrypoints.app import create_app
 from entrypoints.container import Container
-from entrypoints.settings import Settings
 from support.auth import bearer
 from support.owners import OWNER
+from support.settings import isolated_settings
 
 
 def app_over(url: str) -> FastAPI:
     """The real app, wired by the real container, on the database at `url`."""
     container = Container()
-    container.settings.override(
-        Settings(
-            database_url=url,
-            secret_key="integration-secret-key-0123456789abcdef",
-            db_pool_size=20,
-            _env_file=None,  # type: ignore[call-arg]
-        )
-    )
+    container.settings.override(isolated_settings(database_url=url, db_pool_size=20))
     return create_app(container)
 
 

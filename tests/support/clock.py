@@ -12,7 +12,9 @@ START = datetime(2026, 11, 24, 7, 0, 0, 123456, tzinfo=UTC)
 class SteppingClock(Clock):
     """Each reading is one millisecond after the previous one, unless frozen."""
 
-    def __init__(self, start: datetime = START, step: timedelta = timedelta(milliseconds=1)):
+    def __init__(
+        self, start: datetime = START, step: timedelta = timedelta(milliseconds=1)
+    ) -> None:
         self.current = start
         self.step = step
 

@@ -14,7 +14,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -23,17 +22,10 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Literal
 
+from support.ports import free_port
 from support.postgres import unavailable
 
 StopMode = Literal["smart", "fast", "immediate"]
-
-
-def free_port() -> int:
-    """A TCP port of 127.0.0.1 nothing listens on (as of now)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def find_binaries() -> Path | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import time
 from collections.abc import Iterator, Mapping
@@ -12,12 +11,7 @@ from pathlib import Path
 
 import httpx
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+from support.ports import free_port
 
 
 @contextmanager
@@ -38,7 +32,8 @@ def serving(
     try:
         for _ in range(300):
             if server.poll() is not None:
-                raise AssertionError(f"the service exited: {server.stderr.read().decode()}")  # type: ignore[union-attr]
+                _, errors = server.communicate()
+                raise AssertionError(f"the service exited: {errors.decode()}")
             try:
                 if httpx.get(f"{base}/health", timeout=1).status_code == 200:
                     break

@@ -13,6 +13,7 @@ from adapters.memory.unit_of_work import MemoryUnitOfWork
 from application.idempotency import IdempotencyPolicy
 from application.notes import NoteService
 from application.paging import Pager
+from application.ports import UnitOfWorkFactory
 from application.tasks import TaskService
 from entrypoints.app import create_app
 from entrypoints.container import Container
@@ -21,6 +22,7 @@ from support.accounts import FastHasher
 from support.auth import bearer
 from support.clock import SteppingClock
 from support.owners import OWNER
+from support.settings import isolated_settings
 
 
 @pytest.fixture
@@ -29,7 +31,7 @@ def database() -> MemoryDatabase:
 
 
 @pytest.fixture
-def uow(database: MemoryDatabase):  # type: ignore[no-untyped-def]
+def uow(database: MemoryDatabase) -> UnitOfWorkFactory:
     """A unit-of-work factory over the memory database, as the container would give."""
 
     def make(*, read_only: bool = False) -> MemoryUnitOfWork:
@@ -39,22 +41,18 @@ def uow(database: MemoryDatabase):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def tasks(uow, clock: SteppingClock, pager: Pager) -> TaskService:  # type: ignore[no-untyped-def]
+def tasks(uow: UnitOfWorkFactory, clock: SteppingClock, pager: Pager) -> TaskService:
     return TaskService(uow=uow, clock=clock, pager=pager, idempotency=IdempotencyPolicy())
 
 
 @pytest.fixture
-def notes(uow, clock: SteppingClock, pager: Pager) -> NoteService:  # type: ignore[no-untyped-def]
+def notes(uow: UnitOfWorkFactory, clock: SteppingClock, pager: Pager) -> NoteService:
     return NoteService(uow=uow, clock=clock, pager=pager, idempotency=IdempotencyPolicy())
 
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(
-        database_url="memory://",
-        secret_key="unit-test-secret-key-0123456789abcdef",
-        _env_file=None,  # type: ignore[call-arg]
-    )
+    return isolated_settings()
 
 
 @pytest.fixture

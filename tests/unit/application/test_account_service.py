@@ -9,7 +9,7 @@ import pytest
 from adapters.memory.store import MemoryDatabase
 from adapters.passwords import Argon2PasswordHasher
 from adapters.tokens import JwtAccessTokens
-from application.accounts import AccountService
+from application.accounts import AccountService, TokenPair
 from application.errors import (
     AccountGone,
     EmailTaken,
@@ -44,7 +44,7 @@ async def login(
     email: str = "a@example.com",
     password: str = PASSWORD,
     address: str = "10.0.0.1",
-):  # type: ignore[no-untyped-def]
+) -> TokenPair:
     return await accounts.login(email=email, password=password, address=address)
 
 

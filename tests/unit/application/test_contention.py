@@ -15,11 +15,13 @@ from adapters.memory.unit_of_work import MemoryUnitOfWork
 from application.errors import TooMuchContention
 from application.idempotency import IdempotencyPolicy
 from application.paging import Pager
+from application.ports import UnitOfWork
 from application.preconditions import ANY_VERSION, Precondition
 from application.tasks import TaskService
 from domain.errors import NotFound, VersionMismatch
 from domain.task import NewTask, Task, TaskChanges
 from support.clock import START, SteppingClock
+from support.hooked import HookedUnitOfWork
 from support.owners import OWNER
 
 Rival = Callable[[], Awaitable[None]]
@@ -40,31 +42,6 @@ class Race:
             await self.rival()
 
 
-class RacedUnitOfWork(MemoryUnitOfWork):
-    """A memory unit of work whose task writes first let the race's rival run."""
-
-    def __init__(self, database: MemoryDatabase, race: Race, *, read_only: bool = False) -> None:
-        super().__init__(database, read_only=read_only)
-        self._race = race
-
-    async def __aenter__(self) -> "RacedUnitOfWork":
-        await super().__aenter__()
-        tasks, race = self.tasks, self._race
-        update, delete = tasks.update, tasks.delete
-
-        async def raced_update(owner: int, current: Task, updated: Task) -> bool:
-            await race.before_write()
-            return await update(owner, current, updated)
-
-        async def raced_delete(owner: int, task_id: int, *, version: int | None = None) -> bool:
-            await race.before_write()
-            return await delete(owner, task_id, version=version)
-
-        tasks.update = raced_update
-        tasks.delete = raced_delete
-        return self
-
-
 @pytest.fixture
 def task(database: MemoryDatabase) -> Task:
     task = NewTask.create(title="original", now=START).stored_as(1)
@@ -75,8 +52,10 @@ def task(database: MemoryDatabase) -> Task:
 def raced_service(
     database: MemoryDatabase, clock: SteppingClock, pager: Pager, race: Race
 ) -> TaskService:
-    def make(*, read_only: bool = False) -> MemoryUnitOfWork:
-        return RacedUnitOfWork(database, race, read_only=read_only)
+    def make(*, read_only: bool = False) -> UnitOfWork:
+        # The use case's task writes first let the race's rival run.
+        inner = MemoryUnitOfWork(database, read_only=read_only)
+        return HookedUnitOfWork(inner, race.before_write, {"update", "delete"})
 
     return TaskService(uow=make, clock=clock, pager=pager, idempotency=IdempotencyPolicy())
 
@@ -104,7 +83,7 @@ def rival_deletes(database: MemoryDatabase) -> Rival:
 
 async def test_an_update_that_loses_once_retries_on_top_of_the_rivals_change(
     database: MemoryDatabase, clock: SteppingClock, pager: Pager, task: Task
-):
+) -> None:
     race = Race(rival_toggles_done(database, clock), times=1)
     updated = await raced_service(database, clock, pager, race).update(
         OWNER, task.id, TaskChanges(title="mine")
@@ -121,7 +100,7 @@ async def test_an_update_that_keeps_losing_gives_up(
     pager: Pager,
     task: Task,
     precondition: Precondition | None,
-):
+) -> None:
     race = Race(rival_toggles_done(database, clock), times=10**6)
     with pytest.raises(TooMuchContention, match="Task 1 is being changed by others"):
         await raced_service(database, clock, pager, race).update(
@@ -133,7 +112,7 @@ async def test_an_update_that_keeps_losing_gives_up(
 
 async def test_an_update_conditional_on_a_version_that_a_rival_changed_fails(
     database: MemoryDatabase, clock: SteppingClock, pager: Pager, task: Task
-):
+) -> None:
     race = Race(rival_toggles_done(database, clock), times=1)
     with pytest.raises(VersionMismatch):
         await raced_service(database, clock, pager, race).update(
@@ -147,7 +126,7 @@ async def test_an_update_conditional_on_a_version_that_a_rival_changed_fails(
 
 async def test_an_update_that_loses_to_a_delete_is_not_found(
     database: MemoryDatabase, clock: SteppingClock, pager: Pager, task: Task
-):
+) -> None:
     race = Race(rival_deletes(database), times=1)
     with pytest.raises(NotFound):
         await raced_service(database, clock, pager, race).update(
@@ -158,7 +137,7 @@ async def test_an_update_that_loses_to_a_delete_is_not_found(
 
 async def test_an_update_whose_retry_finds_nothing_left_to_change_returns_the_rivals_task(
     database: MemoryDatabase, clock: SteppingClock, pager: Pager, task: Task
-):
+) -> None:
     race = Race(rival_toggles_done(database, clock), times=1)
     result = await raced_service(database, clock, pager, race).update(
         OWNER, task.id, TaskChanges(done=True)
@@ -169,7 +148,7 @@ async def test_an_update_whose_retry_finds_nothing_left_to_change_returns_the_ri
 
 async def test_a_conditional_delete_that_a_rival_beat_fails(
     database: MemoryDatabase, clock: SteppingClock, pager: Pager, task: Task
-):
+) -> None:
     race = Race(rival_toggles_done(database, clock), times=1)
     with pytest.raises(VersionMismatch):
         await raced_service(database, clock, pager, race).delete(
@@ -180,7 +159,7 @@ async def test_a_conditional_delete_that_a_rival_beat_fails(
 
 async def test_a_conditional_delete_still_allowed_after_losing_retries_and_deletes(
     database: MemoryDatabase, clock: SteppingClock, pager: Pager, task: Task
-):
+) -> None:
     race = Race(rival_toggles_done(database, clock), times=1)
     await raced_service(database, clock, pager, race).delete(
         OWNER, task.id, Precondition(frozenset({1, 2}))
@@ -191,7 +170,7 @@ async def test_a_conditional_delete_still_allowed_after_losing_retries_and_delet
 
 async def test_a_conditional_delete_that_keeps_losing_gives_up(
     database: MemoryDatabase, clock: SteppingClock, pager: Pager, task: Task
-):
+) -> None:
     race = Race(rival_toggles_done(database, clock), times=10**6)
     every_version = Precondition(frozenset(range(1, 1000)))
     with pytest.raises(TooMuchContention):

@@ -1,6 +1,7 @@
 """Cursors: opaque, signed tokens that carry a keyset and the list they were made for."""
 
 import base64
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -27,7 +28,7 @@ def codec() -> CursorCodec:
     return CursorCodec(SECRET)
 
 
-def test_a_cursor_is_url_safe_text(codec: CursorCodec):
+def test_a_cursor_is_url_safe_text(codec: CursorCodec) -> None:
     cursor = codec.encode(scope("title"), Keyset("Ünïcødé / + = & ?", 42))
     assert cursor.isascii()
     assert set(cursor) <= set(URL_SAFE_ALPHABET)
@@ -50,12 +51,12 @@ def test_a_cursor_is_url_safe_text(codec: CursorCodec):
 )
 def test_a_cursor_round_trips_its_keyset(
     codec: CursorCodec, field: SortField, value: SortValue, descending: bool
-):
+) -> None:
     where = CursorScope(1, "Task", Sort(field, descending), "TaskFilters()")
     assert codec.decode(codec.encode(where, Keyset(value, 7)), where) == Keyset(value, 7)
 
 
-def test_a_cursor_keeps_the_instant_of_a_time_in_another_zone(codec: CursorCodec):
+def test_a_cursor_keeps_the_instant_of_a_time_in_another_zone(codec: CursorCodec) -> None:
     tokyo = MOMENT.astimezone(timezone(timedelta(hours=9)))
     where = scope("created_at")
     decoded = codec.decode(codec.encode(where, Keyset(tokyo, 7)), where)
@@ -65,13 +66,15 @@ def test_a_cursor_keeps_the_instant_of_a_time_in_another_zone(codec: CursorCodec
 
 
 @pytest.mark.parametrize("character", ["a", '"', "\x01", "é", "🚀"])
-def test_a_cursor_after_the_longest_possible_title_round_trips(codec: CursorCodec, character: str):
+def test_a_cursor_after_the_longest_possible_title_round_trips(
+    codec: CursorCodec, character: str
+) -> None:
     title = character * TITLE_MAX_LENGTH
     where = scope("-title")
     assert codec.decode(codec.encode(where, Keyset(title, MAX_ID)), where) == Keyset(title, MAX_ID)
 
 
-def test_a_cursor_is_rejected_by_a_codec_with_another_secret(codec: CursorCodec):
+def test_a_cursor_is_rejected_by_a_codec_with_another_secret(codec: CursorCodec) -> None:
     cursor = codec.encode(scope(), Keyset(5, 5))
     with pytest.raises(InvalidValue, match="not a valid cursor"):
         CursorCodec(b"another secret of 32 bytes!!!!!!").decode(cursor, scope())
@@ -82,14 +85,14 @@ def _flip(cursor: str, index: int) -> str:
     return cursor[:index] + replacement + cursor[index + 1 :]
 
 
-def test_changing_any_character_but_the_last_is_detected(codec: CursorCodec):
+def test_changing_any_character_but_the_last_is_detected(codec: CursorCodec) -> None:
     cursor = codec.encode(scope("title"), Keyset("Ship it", 5))
     for index in range(len(cursor) - 1):
         with pytest.raises(InvalidValue, match="not a valid cursor"):
             codec.decode(_flip(cursor, index), scope("title"))
 
 
-def test_a_forged_payload_is_rejected(codec: CursorCodec):
+def test_a_forged_payload_is_rejected(codec: CursorCodec) -> None:
     genuine = base64.urlsafe_b64decode(codec.encode(scope(), Keyset(5, 5)) + "==")
     forged = genuine[:16] + b'{"s":"' + genuine[22:].replace(b'"i":5', b'"i":6')
     cursor = base64.urlsafe_b64encode(forged).rstrip(b"=").decode()
@@ -117,7 +120,9 @@ def _other_spelling_of_the_last_character(cursor: str) -> str:
     ],
     ids=["padding", "more-padding", "spaces", "junk", "newline", "last-character"],
 )
-def test_a_cursor_is_accepted_only_exactly_as_it_was_issued(codec: CursorCodec, respell):
+def test_a_cursor_is_accepted_only_exactly_as_it_was_issued(
+    codec: CursorCodec, respell: Callable[[str], str]
+) -> None:
     cursor = codec.encode(scope(), Keyset(5, 5))
     with pytest.raises(InvalidValue, match="not a valid cursor"):
         codec.decode(respell(cursor), scope())
@@ -127,12 +132,12 @@ def test_a_cursor_is_accepted_only_exactly_as_it_was_issued(codec: CursorCodec, 
     "cursor",
     ["", "x", "not a cursor", "!!!!", "eyJzIjoiIn0", "é" * 40, "A" * 21, "A" * 200],
 )
-def test_a_made_up_cursor_is_rejected(codec: CursorCodec, cursor: str):
+def test_a_made_up_cursor_is_rejected(codec: CursorCodec, cursor: str) -> None:
     with pytest.raises(InvalidValue, match="not a valid cursor"):
         codec.decode(cursor, scope())
 
 
-def test_an_overlong_cursor_is_rejected_before_it_is_decoded(codec: CursorCodec):
+def test_an_overlong_cursor_is_rejected_before_it_is_decoded(codec: CursorCodec) -> None:
     with pytest.raises(InvalidValue, match="not a valid cursor"):
         codec.decode("A" * (MAX_CURSOR_LENGTH + 1), scope())
 
@@ -148,7 +153,7 @@ def test_an_overlong_cursor_is_rejected_before_it_is_decoded(codec: CursorCodec)
     ],
     ids=["resource", "direction", "field", "filters", "account"],
 )
-def test_a_cursor_is_rejected_for_another_list(codec: CursorCodec, other: CursorScope):
+def test_a_cursor_is_rejected_for_another_list(codec: CursorCodec, other: CursorScope) -> None:
     cursor = codec.encode(scope(), Keyset(5, 5))
     with pytest.raises(InvalidValue, match="made for another sort or other filters"):
         codec.decode(cursor, other)
@@ -160,28 +165,30 @@ def test_a_cursor_is_rejected_for_another_list(codec: CursorCodec, other: Cursor
 )
 def test_a_genuine_cursor_with_a_value_of_the_wrong_type_is_rejected(
     codec: CursorCodec, field: SortField, value: SortValue
-):
+) -> None:
     where = CursorScope(1, "Task", Sort(field), "")
     with pytest.raises(InvalidValue, match="not a valid cursor"):
         codec.decode(codec.encode(where, Keyset(value, 5)), where)
 
 
 @pytest.mark.parametrize("last_id", [0, -1, MAX_ID + 1])
-def test_a_genuine_cursor_with_an_impossible_id_is_rejected(codec: CursorCodec, last_id: int):
+def test_a_genuine_cursor_with_an_impossible_id_is_rejected(
+    codec: CursorCodec, last_id: int
+) -> None:
     with pytest.raises(InvalidValue, match="not a valid cursor"):
         codec.decode(codec.encode(scope(), Keyset(5, last_id)), scope())
 
 
 @pytest.mark.parametrize("length", [0, 1, 15])
-def test_a_secret_shorter_than_sixteen_bytes_is_refused(length: int):
+def test_a_secret_shorter_than_sixteen_bytes_is_refused(length: int) -> None:
     with pytest.raises(ValueError, match="at least 16 bytes"):
         CursorCodec(b"s" * length)
 
 
-def test_a_secret_of_sixteen_bytes_is_enough():
+def test_a_secret_of_sixteen_bytes_is_enough() -> None:
     codec = CursorCodec(b"s" * 16)
     assert codec.decode(codec.encode(scope(), Keyset(3, 3)), scope()) == Keyset(3, 3)
 
 
-def test_the_same_keyset_always_gives_the_same_cursor(codec: CursorCodec):
+def test_the_same_keyset_always_gives_the_same_cursor(codec: CursorCodec) -> None:
     assert codec.encode(scope(), Keyset(3, 3)) == CursorCodec(SECRET).encode(scope(), Keyset(3, 3))

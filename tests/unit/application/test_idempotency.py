@@ -11,11 +11,12 @@ from application.errors import IdempotencyKeyInUse, IdempotencyKeyReused, Invali
 from application.idempotency import IdempotencyPolicy, IdempotencyRequest
 from application.notes import NoteService
 from application.paging import Pager
-from application.ports import NewClaim
+from application.ports import NewClaim, UnitOfWork
 from application.tasks import TaskService
 from domain.errors import InvalidInput
-from domain.task import NewTask, Task, TaskChanges
+from domain.task import TaskChanges
 from support.clock import SteppingClock
+from support.hooked import HookedUnitOfWork
 from support.owners import OWNER
 
 UnitsOfWork = Callable[..., MemoryUnitOfWork]
@@ -53,20 +54,22 @@ async def claim_elsewhere(
     ["", "x" * 256, "with space", " leading", "tab\there", "clé", "日本", "\x7f", "nul\x00"],
     ids=["empty", "256-chars", "space", "leading-space", "tab", "accent", "cjk", "DEL", "NUL"],
 )
-def test_a_key_that_is_not_1_to_255_visible_ascii_characters_is_invalid(key: str):
+def test_a_key_that_is_not_1_to_255_visible_ascii_characters_is_invalid(key: str) -> None:
     with pytest.raises(InvalidIdempotencyKey, match=r"must be 1\.\.255 visible ASCII characters"):
         IdempotencyRequest(key, "fingerprint")
 
 
 @pytest.mark.parametrize("key", ["k", "!", "~", "x" * 255, "a-Z_0.9:/+=~!{}"])
-def test_a_key_of_1_to_255_visible_ascii_characters_is_valid(key: str):
+def test_a_key_of_1_to_255_visible_ascii_characters_is_valid(key: str) -> None:
     assert IdempotencyRequest(key, "fingerprint").key == key
 
 
 # Create, replay, conflict
 
 
-async def test_the_first_request_with_a_key_creates(tasks: TaskService, database: MemoryDatabase):
+async def test_the_first_request_with_a_key_creates(
+    tasks: TaskService, database: MemoryDatabase
+) -> None:
     created = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     assert not created.replayed
     assert [row.resource for row in database.tasks.values()] == [created.resource]
@@ -74,7 +77,7 @@ async def test_the_first_request_with_a_key_creates(tasks: TaskService, database
 
 async def test_a_repeated_request_returns_the_first_result_and_creates_nothing(
     tasks: TaskService, database: MemoryDatabase
-):
+) -> None:
     first = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     again = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     assert again.replayed
@@ -82,7 +85,7 @@ async def test_a_repeated_request_returns_the_first_result_and_creates_nothing(
     assert len(database.tasks) == 1
 
 
-async def test_a_replay_returns_the_task_as_it_was_created(tasks: TaskService):
+async def test_a_replay_returns_the_task_as_it_was_created(tasks: TaskService) -> None:
     first = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     await tasks.update(OWNER, first.resource.id, TaskChanges(title="Shipped"))
     again = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
@@ -91,7 +94,7 @@ async def test_a_replay_returns_the_task_as_it_was_created(tasks: TaskService):
 
 async def test_the_same_key_with_another_body_is_refused(
     tasks: TaskService, database: MemoryDatabase
-):
+) -> None:
     await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     with pytest.raises(IdempotencyKeyReused):
         await tasks.create(
@@ -105,7 +108,7 @@ async def test_the_same_key_while_the_first_request_is_in_flight_is_refused(
     database: MemoryDatabase,
     uow: UnitsOfWork,
     clock: SteppingClock,
-):
+) -> None:
     await claim_elsewhere(uow, clock.now())
     with pytest.raises(IdempotencyKeyInUse):
         await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
@@ -116,7 +119,7 @@ async def test_another_body_while_the_first_request_is_in_flight_is_refused_as_r
     tasks: TaskService,
     uow: UnitsOfWork,
     clock: SteppingClock,
-):
+) -> None:
     await claim_elsewhere(uow, clock.now())
     with pytest.raises(IdempotencyKeyReused):
         await tasks.create(
@@ -124,7 +127,9 @@ async def test_another_body_while_the_first_request_is_in_flight_is_refused_as_r
         )
 
 
-async def test_keys_of_tasks_and_notes_do_not_collide(tasks: TaskService, notes: NoteService):
+async def test_keys_of_tasks_and_notes_do_not_collide(
+    tasks: TaskService, notes: NoteService
+) -> None:
     task = await tasks.create(OWNER, title="a task", idempotency=REQUEST)
     note = await notes.create(OWNER, title="a note", idempotency=REQUEST)
     assert not task.replayed
@@ -132,7 +137,9 @@ async def test_keys_of_tasks_and_notes_do_not_collide(tasks: TaskService, notes:
     assert note.resource.title == "a note"
 
 
-async def test_different_keys_create_different_tasks(tasks: TaskService, database: MemoryDatabase):
+async def test_different_keys_create_different_tasks(
+    tasks: TaskService, database: MemoryDatabase
+) -> None:
     await tasks.create(OWNER, title="Ship it", idempotency=IdempotencyRequest("one", "fp"))
     await tasks.create(OWNER, title="Ship it", idempotency=IdempotencyRequest("two", "fp"))
     assert len(database.tasks) == 2
@@ -141,7 +148,7 @@ async def test_different_keys_create_different_tasks(tasks: TaskService, databas
 # Time
 
 
-async def test_a_key_is_replayed_until_it_expires(tasks: TaskService, clock: SteppingClock):
+async def test_a_key_is_replayed_until_it_expires(tasks: TaskService, clock: SteppingClock) -> None:
     first = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     clock.advance(POLICY.ttl - timedelta(seconds=1))
     again = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
@@ -150,7 +157,7 @@ async def test_a_key_is_replayed_until_it_expires(tasks: TaskService, clock: Ste
 
 async def test_an_expired_key_is_taken_over_and_creates_anew(
     tasks: TaskService, clock: SteppingClock, database: MemoryDatabase
-):
+) -> None:
     first = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     clock.advance(POLICY.ttl)
     again = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
@@ -161,7 +168,7 @@ async def test_an_expired_key_is_taken_over_and_creates_anew(
 
 async def test_an_expired_key_can_be_reused_with_another_body(
     tasks: TaskService, clock: SteppingClock
-):
+) -> None:
     await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     clock.advance(POLICY.ttl)
     other = await tasks.create(
@@ -174,7 +181,7 @@ async def test_a_request_whose_lease_ran_out_is_taken_over(
     tasks: TaskService,
     clock: SteppingClock,
     uow: UnitsOfWork,
-):
+) -> None:
     await claim_elsewhere(uow, clock.now())
     clock.advance(POLICY.lease)
     created = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
@@ -186,7 +193,7 @@ async def test_a_request_within_its_lease_is_still_in_flight(
     tasks: TaskService,
     clock: SteppingClock,
     uow: UnitsOfWork,
-):
+) -> None:
     await claim_elsewhere(uow, clock.now())
     clock.advance(POLICY.lease - timedelta(seconds=1))
     with pytest.raises(IdempotencyKeyInUse):
@@ -198,31 +205,12 @@ async def test_a_request_within_its_lease_is_still_in_flight(
 
 async def test_invalid_input_creates_nothing_and_claims_no_key(
     tasks: TaskService, database: MemoryDatabase
-):
+) -> None:
     with pytest.raises(InvalidInput):
         await tasks.create(OWNER, title=" ", idempotency=REQUEST)
     assert database.tasks == {}
     assert database.idempotency == {}
     assert not (await tasks.create(OWNER, title="Fixed", idempotency=REQUEST)).replayed
-
-
-class _HookedUnitOfWork(MemoryUnitOfWork):
-    """Runs `before_add` whenever a task is about to be added."""
-
-    def __init__(self, database: MemoryDatabase, before_add: Callable[[], Awaitable[None]]) -> None:
-        super().__init__(database)
-        self._before_add = before_add
-
-    async def __aenter__(self) -> "_HookedUnitOfWork":
-        await super().__aenter__()
-        add = self.tasks.add
-
-        async def add_after_hook(owner: int, new: NewTask) -> Task:
-            await self._before_add()
-            return await add(owner, new)
-
-        self.tasks.add = add_after_hook
-        return self
 
 
 def service_with(
@@ -231,8 +219,9 @@ def service_with(
     pager: Pager,
     before_add: Callable[[], Awaitable[None]],
 ) -> TaskService:
-    def make(*, read_only: bool = False) -> MemoryUnitOfWork:
-        return _HookedUnitOfWork(database, before_add)
+    def make(*, read_only: bool = False) -> UnitOfWork:
+        # `before_add` runs whenever a task is about to be added.
+        return HookedUnitOfWork(MemoryUnitOfWork(database), before_add, {"add"})
 
     return TaskService(uow=make, clock=clock, pager=pager, idempotency=POLICY)
 
@@ -242,7 +231,7 @@ async def test_a_create_that_fails_releases_its_key_so_that_a_retry_runs_at_once
     database: MemoryDatabase,
     clock: SteppingClock,
     pager: Pager,
-):
+) -> None:
     async def crash() -> None:
         raise ConnectionError("the store went away")
 
@@ -260,7 +249,7 @@ async def test_a_request_whose_key_was_taken_over_while_it_ran_creates_nothing(
     clock: SteppingClock,
     pager: Pager,
     uow: UnitsOfWork,
-):
+) -> None:
     async def a_retry_takes_the_key_over() -> None:
         await claim_elsewhere(uow, clock.now() + POLICY.lease, holder="retry")
 
@@ -279,7 +268,7 @@ async def test_purging_deletes_only_expired_keys(
     clock: SteppingClock,
     uow: UnitsOfWork,
     database: MemoryDatabase,
-):
+) -> None:
     await tasks.create(OWNER, title="old", idempotency=IdempotencyRequest("old", "fp"))
     clock.advance(timedelta(hours=1))
     await tasks.create(OWNER, title="new", idempotency=IdempotencyRequest("new", "fp"))
@@ -298,7 +287,7 @@ async def test_purging_with_nothing_expired_deletes_nothing(
     clock: SteppingClock,
     uow: UnitsOfWork,
     database: MemoryDatabase,
-):
+) -> None:
     await tasks.create(OWNER, title="t", idempotency=REQUEST)
     async with uow() as unit:
         assert await unit.idempotency.purge_expired(clock.now()) == 0

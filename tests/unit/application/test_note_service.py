@@ -22,7 +22,7 @@ async def titles(
     return [note.title for note in page.items]
 
 
-async def test_a_new_note_is_stored_with_id_version_and_timestamps(notes: NoteService):
+async def test_a_new_note_is_stored_with_id_version_and_timestamps(notes: NoteService) -> None:
     created = await notes.create(OWNER, title=" Hello ", body="  World  ")
     assert not created.replayed
     assert created.resource == Note(
@@ -31,30 +31,32 @@ async def test_a_new_note_is_stored_with_id_version_and_timestamps(notes: NoteSe
     assert await notes.get(OWNER, 1) == created.resource
 
 
-async def test_a_note_has_an_empty_body_by_default(notes: NoteService):
+async def test_a_note_has_an_empty_body_by_default(notes: NoteService) -> None:
     assert (await notes.create(OWNER, title="Hello")).resource.body == ""
 
 
 async def test_an_invalid_note_is_rejected_and_nothing_is_stored(
     notes: NoteService, database: MemoryDatabase
-):
+) -> None:
     with pytest.raises(InvalidInput) as error:
         await notes.create(OWNER, title="\t", body="\x00")
     assert [e.field for e in error.value.errors] == ["title", "body"]
     assert database.notes == {}
 
 
-async def test_getting_an_unknown_note_is_not_found(notes: NoteService):
+async def test_getting_an_unknown_note_is_not_found(notes: NoteService) -> None:
     with pytest.raises(NotFound, match="Note 4 does not exist"):
         await notes.get(OWNER, 4)
 
 
-async def test_notes_and_tasks_have_ids_of_their_own(notes: NoteService, tasks: TaskService):
+async def test_notes_and_tasks_have_ids_of_their_own(
+    notes: NoteService, tasks: TaskService
+) -> None:
     await tasks.create(OWNER, title="a task")
     assert (await notes.create(OWNER, title="a note")).resource.id == 1
 
 
-async def test_a_search_matches_the_title_or_the_body_in_any_case(notes: NoteService):
+async def test_a_search_matches_the_title_or_the_body_in_any_case(notes: NoteService) -> None:
     await notes.create(OWNER, title="Groceries", body="milk, EGGS")
     await notes.create(OWNER, title="Eggs benedict", body="recipe")
     await notes.create(OWNER, title="Other", body="nothing")
@@ -62,7 +64,7 @@ async def test_a_search_matches_the_title_or_the_body_in_any_case(notes: NoteSer
     assert await titles(notes, q="MILK") == ["Groceries"]
 
 
-async def test_a_search_treats_wildcards_literally(notes: NoteService):
+async def test_a_search_treats_wildcards_literally(notes: NoteService) -> None:
     await notes.create(OWNER, title="a", body="100%")
     await notes.create(OWNER, title="b", body="1000")
     await notes.create(OWNER, title="c", body="snake_case")
@@ -71,13 +73,13 @@ async def test_a_search_treats_wildcards_literally(notes: NoteService):
     assert await titles(notes, q="e_c") == ["c"]
 
 
-def test_an_empty_search_is_rejected():
+def test_an_empty_search_is_rejected() -> None:
     with pytest.raises(InvalidInput) as error:
         NoteFilters.of(q="")
     assert [e.field for e in error.value.errors] == ["q"]
 
 
-async def test_cursor_pages_list_every_note_once(notes: NoteService):
+async def test_cursor_pages_list_every_note_once(notes: NoteService) -> None:
     for title in "abcde":
         await notes.create(OWNER, title=title)
     seen: list[str] = []
@@ -91,7 +93,9 @@ async def test_cursor_pages_list_every_note_once(notes: NoteService):
     assert seen == list("abcde")
 
 
-async def test_a_task_cursor_is_not_accepted_for_notes(notes: NoteService, tasks: TaskService):
+async def test_a_task_cursor_is_not_accepted_for_notes(
+    notes: NoteService, tasks: TaskService
+) -> None:
     for title in "ab":
         await tasks.create(OWNER, title=title)
         await notes.create(OWNER, title=title)
@@ -103,7 +107,7 @@ async def test_a_task_cursor_is_not_accepted_for_notes(notes: NoteService, tasks
     assert [e.field for e in error.value.errors] == ["cursor"]
 
 
-async def test_an_update_changes_the_note_and_bumps_its_version(notes: NoteService):
+async def test_an_update_changes_the_note_and_bumps_its_version(notes: NoteService) -> None:
     note = (await notes.create(OWNER, title="Hello", body="World")).resource
     updated = await notes.update(OWNER, note.id, NoteChanges(body="Everyone"))
     assert (updated.title, updated.body, updated.version) == ("Hello", "Everyone", 2)
@@ -111,13 +115,13 @@ async def test_an_update_changes_the_note_and_bumps_its_version(notes: NoteServi
     assert await notes.get(OWNER, note.id) == updated
 
 
-async def test_an_update_to_the_current_values_changes_nothing(notes: NoteService):
+async def test_an_update_to_the_current_values_changes_nothing(notes: NoteService) -> None:
     note = (await notes.create(OWNER, title="Hello", body="World")).resource
     assert await notes.update(OWNER, note.id, NoteChanges(title=" Hello ", body="World")) == note
     assert await notes.get(OWNER, note.id) == note
 
 
-async def test_an_update_conditional_on_an_old_version_changes_nothing(notes: NoteService):
+async def test_an_update_conditional_on_an_old_version_changes_nothing(notes: NoteService) -> None:
     note = (await notes.create(OWNER, title="Hello")).resource
     await notes.update(OWNER, note.id, NoteChanges(body="x"))
     with pytest.raises(VersionMismatch, match="Note 1"):
@@ -125,14 +129,14 @@ async def test_an_update_conditional_on_an_old_version_changes_nothing(notes: No
     assert (await notes.get(OWNER, note.id)).body == "x"
 
 
-async def test_a_deleted_note_is_gone(notes: NoteService):
+async def test_a_deleted_note_is_gone(notes: NoteService) -> None:
     note = (await notes.create(OWNER, title="Hello")).resource
     await notes.delete(OWNER, note.id, Precondition(frozenset({1})))
     with pytest.raises(NotFound):
         await notes.get(OWNER, note.id)
 
 
-async def test_a_note_created_with_an_idempotency_key_is_replayed(notes: NoteService):
+async def test_a_note_created_with_an_idempotency_key_is_replayed(notes: NoteService) -> None:
     request = IdempotencyRequest("note-key", "fingerprint")
     first = await notes.create(OWNER, title="Hello", idempotency=request)
     again = await notes.create(OWNER, title="Hello", idempotency=request)

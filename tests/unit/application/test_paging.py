@@ -1,6 +1,7 @@
 """The pager: validates a client's list request, plans the window, and builds the page."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Unpack
 
 import pytest
 
@@ -9,6 +10,7 @@ from application.paging import ListRequest, PagePlan, Pager, Slice
 from domain.errors import InvalidInput
 from domain.sorting import Sort, SortField
 from domain.task import NewTask, Task, TaskFilters
+from support.arguments import ListArguments
 
 START = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
 FILTERS = TaskFilters(done=False)
@@ -19,11 +21,11 @@ def task(task_id: int) -> Task:
     return new.stored_as(task_id)
 
 
-def plan(pager: Pager, filters: object = FILTERS, **request: object) -> PagePlan:
+def plan(pager: Pager, filters: object = FILTERS, **request: Unpack[ListArguments]) -> PagePlan:
     return pager.plan(ListRequest(**request), owner=1, resource="Task", filters=filters)
 
 
-def invalid_fields(pager: Pager, **request: object) -> list[str]:
+def invalid_fields(pager: Pager, **request: Unpack[ListArguments]) -> list[str]:
     with pytest.raises(InvalidInput) as error:
         plan(pager, **request)
     return [e.field for e in error.value.errors]
@@ -42,7 +44,7 @@ def cursor_after(
 # Validation
 
 
-def test_a_request_with_defaults_asks_for_the_newest_twenty_by_offset(pager: Pager):
+def test_a_request_with_defaults_asks_for_the_newest_twenty_by_offset(pager: Pager) -> None:
     planned = plan(pager)
     assert planned.window.sort == Sort(SortField.ID, descending=True)
     assert (planned.page_size, planned.window.offset, planned.window.after) == (20, 0, None)
@@ -62,20 +64,22 @@ def test_a_request_with_defaults_asks_for_the_newest_twenty_by_offset(pager: Pag
         ({"cursor": ""}, "cursor"),
     ],
 )
-def test_an_invalid_paging_parameter_is_named(pager: Pager, request_: dict, field: str):
+def test_an_invalid_paging_parameter_is_named(
+    pager: Pager, request_: ListArguments, field: str
+) -> None:
     assert invalid_fields(pager, **request_) == [field]
 
 
-def test_every_invalid_paging_parameter_is_named_at_once(pager: Pager):
+def test_every_invalid_paging_parameter_is_named_at_once(pager: Pager) -> None:
     assert invalid_fields(pager, limit=0, offset=-1, sort="bogus") == ["limit", "offset", "sort"]
 
 
-def test_an_invalid_cursor_is_named_with_the_other_invalid_parameters(pager: Pager):
+def test_an_invalid_cursor_is_named_with_the_other_invalid_parameters(pager: Pager) -> None:
     assert invalid_fields(pager, limit=0, cursor="garbage") == ["limit", "cursor"]
 
 
 @pytest.mark.parametrize("offset", [0, 5])
-def test_an_offset_cannot_be_combined_with_a_cursor(pager: Pager, offset: int):
+def test_an_offset_cannot_be_combined_with_a_cursor(pager: Pager, offset: int) -> None:
     with pytest.raises(InvalidInput) as error:
         plan(pager, offset=offset, cursor=cursor_after(pager, 10))
     assert [(e.field, e.message) for e in error.value.errors] == [
@@ -83,17 +87,17 @@ def test_an_offset_cannot_be_combined_with_a_cursor(pager: Pager, offset: int):
     ]
 
 
-def test_a_cursor_for_other_filters_is_rejected(pager: Pager):
+def test_a_cursor_for_other_filters_is_rejected(pager: Pager) -> None:
     cursor = cursor_after(pager, 10, filters=TaskFilters(done=True))
     assert invalid_fields(pager, cursor=cursor) == ["cursor"]
 
 
-def test_a_cursor_for_another_sort_is_rejected(pager: Pager):
+def test_a_cursor_for_another_sort_is_rejected(pager: Pager) -> None:
     cursor = cursor_after(pager, 10, sort="-id")
     assert invalid_fields(pager, cursor=cursor, sort="id") == ["cursor"]
 
 
-def test_a_cursor_for_another_resource_is_rejected(pager: Pager):
+def test_a_cursor_for_another_resource_is_rejected(pager: Pager) -> None:
     cursor = cursor_after(pager, 10)
     with pytest.raises(InvalidInput) as error:
         pager.plan(ListRequest(cursor=cursor), owner=1, resource="Note", filters=FILTERS)
@@ -104,17 +108,17 @@ def test_a_cursor_for_another_resource_is_rejected(pager: Pager):
 
 
 @pytest.mark.parametrize("limit", [1, 20, 100])
-def test_the_window_asks_for_one_row_more_than_the_page_holds(pager: Pager, limit: int):
+def test_the_window_asks_for_one_row_more_than_the_page_holds(pager: Pager, limit: int) -> None:
     planned = plan(pager, limit=limit)
     assert (planned.page_size, planned.window.limit) == (limit, limit + 1)
 
 
-def test_the_window_keeps_the_sort_and_offset(pager: Pager):
+def test_the_window_keeps_the_sort_and_offset(pager: Pager) -> None:
     planned = plan(pager, sort="title", offset=40)
     assert (planned.window.sort, planned.window.offset) == (Sort(SortField.TITLE), 40)
 
 
-def test_a_cursor_asks_for_the_rows_after_its_keyset(pager: Pager):
+def test_a_cursor_asks_for_the_rows_after_its_keyset(pager: Pager) -> None:
     planned = plan(pager, cursor=cursor_after(pager, 10))
     assert planned.cursor_mode
     assert planned.window.after == Keyset(10, 10)
@@ -122,12 +126,12 @@ def test_a_cursor_asks_for_the_rows_after_its_keyset(pager: Pager):
 
 
 @pytest.mark.parametrize("with_total", [False, True])
-def test_an_offset_page_always_counts_the_total(pager: Pager, with_total: bool):
+def test_an_offset_page_always_counts_the_total(pager: Pager, with_total: bool) -> None:
     assert plan(pager, with_total=with_total).window.with_total
 
 
 @pytest.mark.parametrize("with_total", [False, True])
-def test_a_cursor_page_counts_the_total_only_when_asked(pager: Pager, with_total: bool):
+def test_a_cursor_page_counts_the_total_only_when_asked(pager: Pager, with_total: bool) -> None:
     planned = plan(pager, cursor=cursor_after(pager, 10), with_total=with_total)
     assert planned.window.with_total is with_total
 
@@ -135,7 +139,7 @@ def test_a_cursor_page_counts_the_total_only_when_asked(pager: Pager, with_total
 # The page
 
 
-def test_a_page_with_more_rows_after_it_has_a_cursor_to_them(pager: Pager):
+def test_a_page_with_more_rows_after_it_has_a_cursor_to_them(pager: Pager) -> None:
     planned = plan(pager, limit=2)
     page = pager.page(planned, Slice([task(9), task(8), task(7)], total=9))
     assert [t.id for t in page.items] == [9, 8]
@@ -145,7 +149,7 @@ def test_a_page_with_more_rows_after_it_has_a_cursor_to_them(pager: Pager):
 
 
 @pytest.mark.parametrize("rows", [0, 1, 2])
-def test_the_last_page_has_no_next_cursor(pager: Pager, rows: int):
+def test_the_last_page_has_no_next_cursor(pager: Pager, rows: int) -> None:
     page = pager.page(
         plan(pager, limit=2), Slice([task(i) for i in range(rows, 0, -1)], total=rows)
     )
@@ -153,7 +157,7 @@ def test_the_last_page_has_no_next_cursor(pager: Pager, rows: int):
     assert page.next_cursor is None
 
 
-def test_the_next_cursor_follows_the_sort_field(pager: Pager):
+def test_the_next_cursor_follows_the_sort_field(pager: Pager) -> None:
     planned = plan(pager, limit=1, sort="-created_at")
     page = pager.page(planned, Slice([task(2), task(1)], total=2))
     assert page.next_cursor is not None
@@ -161,12 +165,12 @@ def test_the_next_cursor_follows_the_sort_field(pager: Pager):
     assert after == Keyset(task(2).created_at, 2)
 
 
-def test_an_offset_page_reports_its_offset(pager: Pager):
+def test_an_offset_page_reports_its_offset(pager: Pager) -> None:
     page = pager.page(plan(pager, offset=40), Slice([task(1)], total=41))
     assert (page.offset, page.cursor_mode) == (40, False)
 
 
-def test_a_cursor_page_reports_offset_zero_and_no_total_unless_asked(pager: Pager):
+def test_a_cursor_page_reports_offset_zero_and_no_total_unless_asked(pager: Pager) -> None:
     planned = plan(pager, cursor=cursor_after(pager, 10))
     page = pager.page(planned, Slice([task(9)], total=None))
     assert (page.offset, page.total, page.cursor_mode) == (0, None, True)

@@ -36,7 +36,7 @@ UNICODE = 'Ünïcødé 🚀 タスク "quoted" \\ \u2028 \x1f'
         replace(TASK, id=2**63 - 1, version=10**6),
     ],
 )
-def test_a_task_survives_a_snapshot_unchanged(task: Task):
+def test_a_task_survives_a_snapshot_unchanged(task: Task) -> None:
     assert load(Task, dump(task)) == task
 
 
@@ -44,25 +44,25 @@ def test_a_task_survives_a_snapshot_unchanged(task: Task):
     "note",
     [NOTE, replace(NOTE, body=""), replace(NOTE, title=UNICODE, body=UNICODE * 100)],
 )
-def test_a_note_survives_a_snapshot_unchanged(note: Note):
+def test_a_note_survives_a_snapshot_unchanged(note: Note) -> None:
     assert load(Note, dump(note)) == note
 
 
-def test_a_missing_description_stays_missing_not_empty():
+def test_a_missing_description_stays_missing_not_empty() -> None:
     assert load(Task, dump(replace(TASK, description=None))).description is None
 
 
-def test_tags_come_back_as_a_tuple():
+def test_tags_come_back_as_a_tuple() -> None:
     assert load(Task, dump(TASK)).tags == ("backend", "urgent")
 
 
-def test_timestamps_come_back_in_utc_with_their_microseconds():
+def test_timestamps_come_back_in_utc_with_their_microseconds() -> None:
     loaded = load(Task, dump(TASK))
     assert loaded.updated_at.utcoffset() == timedelta(0)
     assert loaded.updated_at.microsecond == 123457
 
 
-def test_a_snapshot_is_json_holding_exactly_the_fields_of_the_resource():
+def test_a_snapshot_is_json_holding_exactly_the_fields_of_the_resource() -> None:
     assert set(json.loads(dump(TASK))) == {
         "id",
         "title",

@@ -1,6 +1,7 @@
 """Task use cases over the in-memory adapter: create, get, list, update, delete."""
 
 from datetime import timedelta
+from typing import Unpack
 
 import pytest
 
@@ -11,16 +12,19 @@ from application.tasks import TaskService
 from domain.errors import InvalidInput, NotFound, VersionMismatch
 from domain.ids import MAX_ID
 from domain.task import Task, TaskChanges, TaskFilters
+from support.arguments import FilterArguments, TaskArguments
 from support.clock import START, SteppingClock
 from support.owners import OWNER
 
 
-async def create_all(tasks: TaskService, *titles: str, **fields: object) -> list[Task]:
+async def create_all(
+    tasks: TaskService, *titles: str, **fields: Unpack[TaskArguments]
+) -> list[Task]:
     return [(await tasks.create(OWNER, title=title, **fields)).resource for title in titles]
 
 
 async def titles(
-    tasks: TaskService, request: ListRequest | None = None, **filters: object
+    tasks: TaskService, request: ListRequest | None = None, **filters: Unpack[FilterArguments]
 ) -> list[str]:
     page = await tasks.list(OWNER, TaskFilters.of(**filters), request or ListRequest())
     return [task.title for task in page.items]
@@ -33,7 +37,7 @@ def invalid_fields(error: pytest.ExceptionInfo[InvalidInput]) -> list[str]:
 # Create and get
 
 
-async def test_a_new_task_is_stored_with_id_version_and_timestamps(tasks: TaskService):
+async def test_a_new_task_is_stored_with_id_version_and_timestamps(tasks: TaskService) -> None:
     created = await tasks.create(OWNER, title="  Ship it ", description="now", tags=["Backend"])
     task = created.resource
     assert not created.replayed
@@ -50,26 +54,26 @@ async def test_a_new_task_is_stored_with_id_version_and_timestamps(tasks: TaskSe
     assert await tasks.get(OWNER, 1) == task
 
 
-async def test_tasks_get_increasing_ids(tasks: TaskService):
+async def test_tasks_get_increasing_ids(tasks: TaskService) -> None:
     assert [t.id for t in await create_all(tasks, "a", "b", "c")] == [1, 2, 3]
 
 
 async def test_an_invalid_task_is_rejected_and_nothing_is_stored(
     tasks: TaskService, database: MemoryDatabase
-):
+) -> None:
     with pytest.raises(InvalidInput) as error:
         await tasks.create(OWNER, title="", tags=["ok", "not ok"])
     assert invalid_fields(error) == ["title", "tags[1]"]
     assert database.tasks == {}
 
 
-async def test_getting_an_unknown_task_is_not_found(tasks: TaskService):
+async def test_getting_an_unknown_task_is_not_found(tasks: TaskService) -> None:
     with pytest.raises(NotFound, match="Task 99 does not exist"):
         await tasks.get(OWNER, 99)
 
 
 @pytest.mark.parametrize("task_id", [0, -1, MAX_ID + 1, 2**80])
-async def test_an_id_that_cannot_exist_is_not_found(tasks: TaskService, task_id: int):
+async def test_an_id_that_cannot_exist_is_not_found(tasks: TaskService, task_id: int) -> None:
     with pytest.raises(NotFound):
         await tasks.get(OWNER, task_id)
     with pytest.raises(NotFound):
@@ -81,12 +85,12 @@ async def test_an_id_that_cannot_exist_is_not_found(tasks: TaskService, task_id:
 # List
 
 
-async def test_a_list_is_newest_first_by_default(tasks: TaskService):
+async def test_a_list_is_newest_first_by_default(tasks: TaskService) -> None:
     await create_all(tasks, "first", "second", "third")
     assert await titles(tasks) == ["third", "second", "first"]
 
 
-async def test_a_list_can_be_sorted_by_title_with_ties_broken_by_id(tasks: TaskService):
+async def test_a_list_can_be_sorted_by_title_with_ties_broken_by_id(tasks: TaskService) -> None:
     created = await create_all(tasks, "b", "a", "b", "B", "é")
     page = await tasks.list(OWNER, TaskFilters.of(), ListRequest(sort="title"))
     assert [(t.title, t.id) for t in page.items] == [
@@ -98,37 +102,39 @@ async def test_a_list_can_be_sorted_by_title_with_ties_broken_by_id(tasks: TaskS
     ]
 
 
-async def test_a_list_can_be_sorted_by_creation_time_descending(tasks: TaskService):
+async def test_a_list_can_be_sorted_by_creation_time_descending(tasks: TaskService) -> None:
     await create_all(tasks, "old", "new")
     assert await titles(tasks, ListRequest(sort="-created_at")) == ["new", "old"]
 
 
-async def test_a_list_can_be_sorted_by_last_change(tasks: TaskService):
+async def test_a_list_can_be_sorted_by_last_change(tasks: TaskService) -> None:
     first, _ = await create_all(tasks, "first", "second")
     await tasks.update(OWNER, first.id, TaskChanges(done=True))
     assert await titles(tasks, ListRequest(sort="-updated_at")) == ["first", "second"]
 
 
-async def test_a_search_matches_a_literal_substring_of_the_title_in_any_case(tasks: TaskService):
+async def test_a_search_matches_a_literal_substring_of_the_title_in_any_case(
+    tasks: TaskService,
+) -> None:
     await create_all(tasks, "Ship FastAPI", "SHIPPING", "50% off", "5000 off", "Straße")
     assert await titles(tasks, q="ship") == ["SHIPPING", "Ship FastAPI"]
     assert await titles(tasks, q="0%") == ["50% off"]
     assert await titles(tasks, q="STRASSE") == ["Straße"]
 
 
-async def test_a_search_ignores_the_description(tasks: TaskService):
+async def test_a_search_ignores_the_description(tasks: TaskService) -> None:
     await create_all(tasks, "title", description="needle")
     assert await titles(tasks, q="needle") == []
 
 
-async def test_a_list_can_be_filtered_by_done(tasks: TaskService):
+async def test_a_list_can_be_filtered_by_done(tasks: TaskService) -> None:
     _, finished = await create_all(tasks, "todo", "finished")
     await tasks.update(OWNER, finished.id, TaskChanges(done=True))
     assert await titles(tasks, done=True) == ["finished"]
     assert await titles(tasks, done=False) == ["todo"]
 
 
-async def test_a_task_must_carry_every_tag_named(tasks: TaskService):
+async def test_a_task_must_carry_every_tag_named(tasks: TaskService) -> None:
     await tasks.create(OWNER, title="both", tags=["a", "b"])
     await tasks.create(OWNER, title="only a", tags=["a"])
     await tasks.create(OWNER, title="none")
@@ -136,18 +142,20 @@ async def test_a_task_must_carry_every_tag_named(tasks: TaskService):
     assert await titles(tasks, tags=["a", " B "]) == ["both"]
 
 
-def test_list_filters_are_normalised():
+def test_list_filters_are_normalised() -> None:
     filters = TaskFilters.of(q="Ship", done=False, tags=["B", "a", "b"])
     assert (filters.search, filters.done, filters.tags) == ("ship", False, ("a", "b"))
 
 
-def test_every_invalid_list_filter_is_named():
+def test_every_invalid_list_filter_is_named() -> None:
     with pytest.raises(InvalidInput) as error:
         TaskFilters.of(q="", tags=["ok", "not ok"])
     assert invalid_fields(error) == ["q", "tag[1]"]
 
 
-async def test_an_offset_page_counts_every_match_and_points_to_the_next_rows(tasks: TaskService):
+async def test_an_offset_page_counts_every_match_and_points_to_the_next_rows(
+    tasks: TaskService,
+) -> None:
     await create_all(tasks, *"abcde")
     page = await tasks.list(OWNER, TaskFilters.of(), ListRequest(limit=2, offset=1))
     assert [t.title for t in page.items] == ["d", "c"]
@@ -159,13 +167,15 @@ async def test_an_offset_page_counts_every_match_and_points_to_the_next_rows(tas
     assert [t.title for t in following.items] == ["b", "a"]
 
 
-async def test_an_offset_past_the_end_gives_an_empty_page(tasks: TaskService):
+async def test_an_offset_past_the_end_gives_an_empty_page(tasks: TaskService) -> None:
     await create_all(tasks, "a")
     page = await tasks.list(OWNER, TaskFilters.of(), ListRequest(offset=5))
     assert (list(page.items), page.total, page.next_cursor) == ([], 1, None)
 
 
-async def walk(tasks: TaskService, sort: str, limit: int, **filters: object) -> list[Page[Task]]:
+async def walk(
+    tasks: TaskService, sort: str, limit: int, **filters: Unpack[FilterArguments]
+) -> list[Page[Task]]:
     pages = [
         await tasks.list(OWNER, TaskFilters.of(**filters), ListRequest(limit=limit, sort=sort))
     ]
@@ -176,7 +186,7 @@ async def walk(tasks: TaskService, sort: str, limit: int, **filters: object) -> 
 
 
 @pytest.mark.parametrize("sort", ["id", "-id", "title", "-title", "created_at", "-updated_at"])
-async def test_cursor_pages_list_every_match_once_in_order(tasks: TaskService, sort: str):
+async def test_cursor_pages_list_every_match_once_in_order(tasks: TaskService, sort: str) -> None:
     await create_all(tasks, "b", "a", "c", "a", "b", "d", "a")
     everything = await tasks.list(OWNER, TaskFilters.of(), ListRequest(limit=100, sort=sort))
     pages = await walk(tasks, sort, limit=2)
@@ -184,13 +194,13 @@ async def test_cursor_pages_list_every_match_once_in_order(tasks: TaskService, s
     assert [len(page.items) for page in pages] == [2, 2, 2, 1]
 
 
-async def test_cursor_pages_keep_their_filters(tasks: TaskService):
+async def test_cursor_pages_keep_their_filters(tasks: TaskService) -> None:
     await create_all(tasks, "x1", "y1", "x2", "y2", "x3")
     pages = await walk(tasks, "id", limit=1, q="x")
     assert [t.title for page in pages for t in page.items] == ["x1", "x2", "x3"]
 
 
-async def test_a_cursor_page_has_no_total_unless_asked(tasks: TaskService):
+async def test_a_cursor_page_has_no_total_unless_asked(tasks: TaskService) -> None:
     await create_all(tasks, *"abc")
     first = await tasks.list(OWNER, TaskFilters.of(), ListRequest(limit=1))
     assert first.next_cursor is not None
@@ -204,7 +214,7 @@ async def test_a_cursor_page_has_no_total_unless_asked(tasks: TaskService):
     assert counted.total == 3
 
 
-async def test_a_cursor_cannot_be_used_with_other_filters(tasks: TaskService):
+async def test_a_cursor_cannot_be_used_with_other_filters(tasks: TaskService) -> None:
     await create_all(tasks, "a", "b")
     first = await tasks.list(OWNER, TaskFilters.of(), ListRequest(limit=1))
     assert first.next_cursor is not None
@@ -216,7 +226,9 @@ async def test_a_cursor_cannot_be_used_with_other_filters(tasks: TaskService):
 # Update
 
 
-async def test_an_update_changes_the_task_and_stores_it(tasks: TaskService, clock: SteppingClock):
+async def test_an_update_changes_the_task_and_stores_it(
+    tasks: TaskService, clock: SteppingClock
+) -> None:
     [task] = await create_all(tasks, "Ship it", description="old")
     clock.advance(timedelta(hours=1))
     updated = await tasks.update(
@@ -234,7 +246,7 @@ async def test_an_update_changes_the_task_and_stores_it(tasks: TaskService, cloc
     assert await tasks.get(OWNER, task.id) == updated
 
 
-async def test_an_update_to_the_current_values_changes_nothing(tasks: TaskService):
+async def test_an_update_to_the_current_values_changes_nothing(tasks: TaskService) -> None:
     [task] = await create_all(tasks, "Ship it", tags=["a", "b"])
     for changes in (
         TaskChanges(),
@@ -246,7 +258,7 @@ async def test_an_update_to_the_current_values_changes_nothing(tasks: TaskServic
 
 async def test_every_update_moves_updated_at_forward_even_if_the_clock_stands_still(
     tasks: TaskService, clock: SteppingClock
-):
+) -> None:
     [task] = await create_all(tasks, "t")
     clock.step = timedelta(0)
     first = await tasks.update(OWNER, task.id, TaskChanges(done=True))
@@ -255,7 +267,7 @@ async def test_every_update_moves_updated_at_forward_even_if_the_clock_stands_st
     assert second.version == 3
 
 
-async def test_an_invalid_update_is_rejected_and_changes_nothing(tasks: TaskService):
+async def test_an_invalid_update_is_rejected_and_changes_nothing(tasks: TaskService) -> None:
     [task] = await create_all(tasks, "t")
     with pytest.raises(InvalidInput) as error:
         await tasks.update(OWNER, task.id, TaskChanges(title="", description="\x00"))
@@ -263,12 +275,12 @@ async def test_an_invalid_update_is_rejected_and_changes_nothing(tasks: TaskServ
     assert await tasks.get(OWNER, task.id) == task
 
 
-async def test_updating_an_unknown_task_is_not_found(tasks: TaskService):
+async def test_updating_an_unknown_task_is_not_found(tasks: TaskService) -> None:
     with pytest.raises(NotFound, match="Task 5 does not exist"):
         await tasks.update(OWNER, 5, TaskChanges(done=True))
 
 
-async def test_an_update_conditional_on_an_old_version_changes_nothing(tasks: TaskService):
+async def test_an_update_conditional_on_an_old_version_changes_nothing(tasks: TaskService) -> None:
     [task] = await create_all(tasks, "t")
     await tasks.update(OWNER, task.id, TaskChanges(done=True))
     with pytest.raises(VersionMismatch):
@@ -281,7 +293,7 @@ async def test_an_update_conditional_on_an_old_version_changes_nothing(tasks: Ta
 )
 async def test_an_update_conditional_on_the_current_version_succeeds(
     tasks: TaskService, precondition: Precondition
-):
+) -> None:
     [task] = await create_all(tasks, "t")
     await tasks.update(OWNER, task.id, TaskChanges(done=True))
     assert (
@@ -289,7 +301,7 @@ async def test_an_update_conditional_on_the_current_version_succeeds(
     ).version == 3
 
 
-async def test_a_no_op_update_still_checks_its_precondition(tasks: TaskService):
+async def test_a_no_op_update_still_checks_its_precondition(tasks: TaskService) -> None:
     [task] = await create_all(tasks, "t")
     with pytest.raises(VersionMismatch):
         await tasks.update(OWNER, task.id, TaskChanges(), Precondition(frozenset({7})))
@@ -298,7 +310,7 @@ async def test_a_no_op_update_still_checks_its_precondition(tasks: TaskService):
 # Delete
 
 
-async def test_a_deleted_task_is_gone(tasks: TaskService):
+async def test_a_deleted_task_is_gone(tasks: TaskService) -> None:
     [task] = await create_all(tasks, "t")
     await tasks.delete(OWNER, task.id)
     with pytest.raises(NotFound):
@@ -309,19 +321,19 @@ async def test_a_deleted_task_is_gone(tasks: TaskService):
 @pytest.mark.parametrize("precondition", [None, ANY_VERSION, Precondition(frozenset({1}))])
 async def test_deleting_an_unknown_task_is_not_found(
     tasks: TaskService, precondition: Precondition | None
-):
+) -> None:
     with pytest.raises(NotFound):
         await tasks.delete(OWNER, 3, precondition)
 
 
-async def test_deleting_twice_is_not_found_the_second_time(tasks: TaskService):
+async def test_deleting_twice_is_not_found_the_second_time(tasks: TaskService) -> None:
     [task] = await create_all(tasks, "t")
     await tasks.delete(OWNER, task.id)
     with pytest.raises(NotFound):
         await tasks.delete(OWNER, task.id)
 
 
-async def test_a_delete_conditional_on_an_old_version_deletes_nothing(tasks: TaskService):
+async def test_a_delete_conditional_on_an_old_version_deletes_nothing(tasks: TaskService) -> None:
     [task] = await create_all(tasks, "t")
     await tasks.update(OWNER, task.id, TaskChanges(done=True))
     with pytest.raises(VersionMismatch):
@@ -332,7 +344,7 @@ async def test_a_delete_conditional_on_an_old_version_deletes_nothing(tasks: Tas
 @pytest.mark.parametrize("precondition", [ANY_VERSION, Precondition(frozenset({1, 2}))])
 async def test_a_delete_conditional_on_the_current_version_deletes(
     tasks: TaskService, precondition: Precondition
-):
+) -> None:
     [task] = await create_all(tasks, "t")
     await tasks.update(OWNER, task.id, TaskChanges(done=True))
     await tasks.delete(OWNER, task.id, precondition)
@@ -340,7 +352,7 @@ async def test_a_delete_conditional_on_the_current_version_deletes(
         await tasks.get(OWNER, task.id)
 
 
-async def test_ids_of_deleted_tasks_are_not_reused(tasks: TaskService):
+async def test_ids_of_deleted_tasks_are_not_reused(tasks: TaskService) -> None:
     [task] = await create_all(tasks, "t")
     await tasks.delete(OWNER, task.id)
     assert (await tasks.create(OWNER, title="u")).resource.id == task.id + 1

@@ -36,34 +36,34 @@ async def stored_task(database: MemoryDatabase, title: str = "t") -> Task:
 # The memory unit of work
 
 
-async def test_a_committed_add_is_kept(database: MemoryDatabase):
+async def test_a_committed_add_is_kept(database: MemoryDatabase) -> None:
     task = await stored_task(database)
     async with MemoryUnitOfWork(database, read_only=True) as uow:
         assert await uow.tasks.get(OWNER, task.id) == task
 
 
-async def test_an_add_without_commit_is_rolled_back(database: MemoryDatabase):
+async def test_an_add_without_commit_is_rolled_back(database: MemoryDatabase) -> None:
     async with MemoryUnitOfWork(database) as uow:
         await uow.tasks.add(OWNER, a_new_task())
         await uow.notes.add(OWNER, a_new_note())
     assert (database.tasks, database.notes) == ({}, {})
 
 
-async def test_an_update_without_commit_is_rolled_back(database: MemoryDatabase):
+async def test_an_update_without_commit_is_rolled_back(database: MemoryDatabase) -> None:
     task = await stored_task(database)
     async with MemoryUnitOfWork(database) as uow:
         assert await uow.tasks.update(OWNER, task, task.changed(TaskChanges(done=True), START))
     assert database.tasks[task.id].resource == task
 
 
-async def test_a_delete_without_commit_is_rolled_back(database: MemoryDatabase):
+async def test_a_delete_without_commit_is_rolled_back(database: MemoryDatabase) -> None:
     task = await stored_task(database)
     async with MemoryUnitOfWork(database) as uow:
         assert await uow.tasks.delete(OWNER, task.id)
     assert database.tasks[task.id].resource == task
 
 
-async def test_several_changes_to_one_row_are_all_rolled_back(database: MemoryDatabase):
+async def test_several_changes_to_one_row_are_all_rolled_back(database: MemoryDatabase) -> None:
     task = await stored_task(database)
     async with MemoryUnitOfWork(database) as uow:
         changed = task.changed(TaskChanges(title="one"), START)
@@ -73,7 +73,7 @@ async def test_several_changes_to_one_row_are_all_rolled_back(database: MemoryDa
     assert database.tasks == {task.id: Owned(OWNER, task)}
 
 
-async def test_idempotency_writes_without_commit_are_rolled_back(database: MemoryDatabase):
+async def test_idempotency_writes_without_commit_are_rolled_back(database: MemoryDatabase) -> None:
     claim = NewClaim(
         owner=OWNER,
         scope="Task",
@@ -105,13 +105,13 @@ async def add_then_fail(database: MemoryDatabase) -> None:
         raise RuntimeError("boom")
 
 
-async def test_an_error_inside_rolls_back_and_propagates(database: MemoryDatabase):
+async def test_an_error_inside_rolls_back_and_propagates(database: MemoryDatabase) -> None:
     with pytest.raises(RuntimeError, match="boom"):
         await add_then_fail(database)
     assert database.tasks == {}
 
 
-async def test_writes_after_a_commit_need_a_commit_of_their_own(database: MemoryDatabase):
+async def test_writes_after_a_commit_need_a_commit_of_their_own(database: MemoryDatabase) -> None:
     async with MemoryUnitOfWork(database) as uow:
         kept = await uow.tasks.add(OWNER, a_new_task("kept"))
         await uow.commit()
@@ -119,20 +119,20 @@ async def test_writes_after_a_commit_need_a_commit_of_their_own(database: Memory
     assert [row.resource for row in database.tasks.values()] == [kept]
 
 
-async def test_ids_are_not_reused_after_a_rollback(database: MemoryDatabase):
+async def test_ids_are_not_reused_after_a_rollback(database: MemoryDatabase) -> None:
     async with MemoryUnitOfWork(database) as uow:
         lost = await uow.tasks.add(OWNER, a_new_task())
     assert (await stored_task(database)).id == lost.id + 1
 
 
-async def test_a_read_only_unit_of_work_cannot_commit(database: MemoryDatabase):
+async def test_a_read_only_unit_of_work_cannot_commit(database: MemoryDatabase) -> None:
     async with MemoryUnitOfWork(database, read_only=True) as uow:
         with pytest.raises(RuntimeError, match="read-only"):
             await uow.commit()
         assert not uow.committed
 
 
-async def test_commit_is_recorded(database: MemoryDatabase):
+async def test_commit_is_recorded(database: MemoryDatabase) -> None:
     async with MemoryUnitOfWork(database) as uow:
         assert not uow.committed
         await uow.commit()
@@ -178,14 +178,14 @@ async def existing(service: TaskService, recorded: RecordingFactory) -> Task:
     return task
 
 
-async def test_a_create_commits_once(service: TaskService, recorded: RecordingFactory):
+async def test_a_create_commits_once(service: TaskService, recorded: RecordingFactory) -> None:
     await service.create(OWNER, title="t")
     assert recorded.commits() == [True]
 
 
 async def test_an_invalid_create_opens_no_unit_of_work(
     service: TaskService, recorded: RecordingFactory
-):
+) -> None:
     with pytest.raises(InvalidInput):
         await service.create(OWNER, title="")
     assert recorded.made == []
@@ -193,7 +193,7 @@ async def test_an_invalid_create_opens_no_unit_of_work(
 
 async def test_reads_use_read_only_units_of_work_and_commit_nothing(
     service: TaskService, recorded: RecordingFactory
-):
+) -> None:
     task = await existing(service, recorded)
     await service.get(OWNER, task.id)
     await service.list(OWNER, TaskFilters.of(), ListRequest())
@@ -203,7 +203,7 @@ async def test_reads_use_read_only_units_of_work_and_commit_nothing(
     assert recorded.commits() == [False, False, False]
 
 
-async def test_an_update_commits(service: TaskService, recorded: RecordingFactory):
+async def test_an_update_commits(service: TaskService, recorded: RecordingFactory) -> None:
     task = await existing(service, recorded)
     await service.update(OWNER, task.id, TaskChanges(done=True))
     assert recorded.commits() == [True]
@@ -211,13 +211,15 @@ async def test_an_update_commits(service: TaskService, recorded: RecordingFactor
 
 async def test_an_update_that_changes_nothing_does_not_commit(
     service: TaskService, recorded: RecordingFactory
-):
+) -> None:
     task = await existing(service, recorded)
     await service.update(OWNER, task.id, TaskChanges(title=" t "))
     assert recorded.commits() == [False]
 
 
-async def test_a_failed_update_does_not_commit(service: TaskService, recorded: RecordingFactory):
+async def test_a_failed_update_does_not_commit(
+    service: TaskService, recorded: RecordingFactory
+) -> None:
     task = await existing(service, recorded)
     with pytest.raises(VersionMismatch):
         await service.update(OWNER, task.id, TaskChanges(done=True), Precondition(frozenset({9})))
@@ -232,13 +234,15 @@ async def test_a_failed_update_does_not_commit(service: TaskService, recorded: R
 @pytest.mark.parametrize("precondition", [None, Precondition(frozenset({1}))])
 async def test_a_delete_commits(
     service: TaskService, recorded: RecordingFactory, precondition: Precondition | None
-):
+) -> None:
     task = await existing(service, recorded)
     await service.delete(OWNER, task.id, precondition)
     assert recorded.commits() == [True]
 
 
-async def test_a_failed_delete_does_not_commit(service: TaskService, recorded: RecordingFactory):
+async def test_a_failed_delete_does_not_commit(
+    service: TaskService, recorded: RecordingFactory
+) -> None:
     task = await existing(service, recorded)
     with pytest.raises(VersionMismatch):
         await service.delete(OWNER, task.id, Precondition(frozenset({9})))
@@ -249,7 +253,7 @@ async def test_a_failed_delete_does_not_commit(service: TaskService, recorded: R
 
 async def test_an_idempotent_create_commits_its_claim_then_the_task(
     service: TaskService, recorded: RecordingFactory, database: MemoryDatabase
-):
+) -> None:
     await service.create(OWNER, title="t", idempotency=IdempotencyRequest("k", "fp"))
     assert recorded.commits() == [True, True]
     [record] = database.idempotency.values()
@@ -258,7 +262,7 @@ async def test_an_idempotent_create_commits_its_claim_then_the_task(
 
 async def test_a_replay_writes_nothing(
     service: TaskService, recorded: RecordingFactory, database: MemoryDatabase
-):
+) -> None:
     await service.create(OWNER, title="t", idempotency=IdempotencyRequest("k", "fp"))
     before = (dict(database.tasks), dict(database.idempotency))
     await service.create(OWNER, title="t", idempotency=IdempotencyRequest("k", "fp"))

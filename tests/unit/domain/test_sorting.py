@@ -19,12 +19,12 @@ from domain.sorting import DEFAULT_SORT, Sort, SortField
         ("-title", Sort(SortField.TITLE, descending=True)),
     ],
 )
-def test_a_sort_is_a_field_optionally_prefixed_by_a_dash(text: str, expected: Sort):
+def test_a_sort_is_a_field_optionally_prefixed_by_a_dash(text: str, expected: Sort) -> None:
     assert Sort.parse(text) == expected
 
 
 @pytest.mark.parametrize("text", ["id", "-id", "title", "-updated_at"])
-def test_a_sort_prints_as_it_is_parsed(text: str):
+def test_a_sort_prints_as_it_is_parsed(text: str) -> None:
     assert str(Sort.parse(text)) == text
 
 
@@ -32,10 +32,10 @@ def test_a_sort_prints_as_it_is_parsed(text: str):
     "text",
     ["", "-", "bogus", "--id", "+id", "ID", "Title", " id", "id ", "id,title", "done", "-ID"],
 )
-def test_an_unknown_sort_is_rejected(text: str):
+def test_an_unknown_sort_is_rejected(text: str) -> None:
     with pytest.raises(InvalidValue, match="must be one of id, created_at, updated_at, title"):
         Sort.parse(text)
 
 
-def test_lists_are_newest_first_by_default():
+def test_lists_are_newest_first_by_default() -> None:
     assert Sort.parse("-id") == DEFAULT_SORT

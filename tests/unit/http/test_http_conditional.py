@@ -7,10 +7,14 @@ import asyncio
 import httpx
 import pytest
 
+from support.headers import request_header
 from support.problem_checks import assert_problem, create
 
 COLLECTIONS = ["/tasks", "/notes"]
-CHANGES = {"/tasks": [{"done": True}, {"done": False}], "/notes": [{"body": "a"}, {"body": "b"}]}
+CHANGES: dict[str, list[dict[str, object]]] = {
+    "/tasks": [{"done": True}, {"done": False}],
+    "/notes": [{"body": "a"}, {"body": "b"}],
+}
 
 
 async def created_at_version_2(client: httpx.AsyncClient, collection: str) -> dict[str, object]:
@@ -157,7 +161,9 @@ async def test_a_patch_whose_if_match_does_not_match_strongly_is_a_412_and_chang
     resource = await created_at_version_2(client, collection)
     path = f"{collection}/{resource['id']}"
 
-    response = await client.patch(path, json=CHANGES[collection][1], headers={"If-Match": header})
+    response = await client.patch(
+        path, json=CHANGES[collection][1], headers=request_header("If-Match", header)
+    )
 
     assert_problem(response, "precondition-failed", instance=path)
     # The current ETag, so that the client can re-read and retry knowingly.

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from support.headers import request_header
 from support.problem_checks import assert_invalid, assert_problem, total
 
 COLLECTIONS = ["/tasks", "/notes"]
@@ -20,8 +21,8 @@ OTHER_BODIES: dict[str, dict[str, Any]] = {
 }
 
 
-def keyed(key: str | bytes) -> dict[str, str | bytes]:
-    return {"Idempotency-Key": key}
+def keyed(key: str | bytes) -> dict[bytes, bytes]:
+    return request_header("Idempotency-Key", key)
 
 
 @pytest.mark.parametrize("collection", COLLECTIONS)

@@ -13,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from application.errors import StorageUnavailable
 from entrypoints.app import create_app
 from entrypoints.container import Container
+from support.headers import request_header
 from support.problem_checks import PROBLEM_FIELDS, assert_problem, client_for, create_task
 
 _VISIBLE_ASCII = re.compile(r"[\x21-\x7e]{1,128}")
@@ -182,7 +183,7 @@ async def test_a_valid_request_id_is_echoed(client: httpx.AsyncClient, given: st
 async def test_an_invalid_request_id_is_replaced_by_a_generated_one(
     client: httpx.AsyncClient, given: str | bytes
 ) -> None:
-    response = await client.get("/health", headers={"X-Request-ID": given})
+    response = await client.get("/health", headers=request_header("X-Request-ID", given))
 
     generated = response.headers["x-request-id"]
     assert _VISIBLE_ASCII.fullmatch(generated)
