@@ -154,9 +154,7 @@ async def accounts(postgresql_database: SqlDatabase) -> None:
 def api(front: str, accounts: None) -> Iterator[httpx.Client]:
     """A client through nginx, signed in with a token the instances' key signed."""
     container = Container()
-    container.settings.override(
-        Settings(secret_key=SECRET_KEY, _env_file=None)
-    )
+    container.settings.override(Settings(secret_key=SECRET_KEY, _env_file=None))
     with httpx.Client(base_url=front, timeout=15, headers=bearer(container, OWNER)) as client:
         yield client
 
