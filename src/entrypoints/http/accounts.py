@@ -22,7 +22,7 @@ class SignUp(BaseModel):
         extra="forbid",
         strict=True,
         json_schema_extra={
-            "examples": [{"email": "ada@example.com", "password": "correct horse battery"}]
+            "examples": [{"email": "ada@example.com", "password": "correct-horse-battery"}]
         },
     )
 

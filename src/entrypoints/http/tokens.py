@@ -56,7 +56,7 @@ class TokenForm(BaseModel):
                 {
                     "grant_type": "password",
                     "username": "ada@example.com",
-                    "password": "correct horse battery",
+                    "password": "correct-horse-battery",
                 }
             ]
         }
