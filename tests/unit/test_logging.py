@@ -18,6 +18,7 @@ from fastapi import Depends, FastAPI
 from entrypoints.app import create_app
 from entrypoints.container import Container
 from entrypoints.log_setup import ACCOUNT_ID, LogFormat, logging_config, resolve
+from support.owners import OWNER
 
 
 def configure(log_format: LogFormat) -> io.StringIO:
@@ -58,15 +59,17 @@ async def test_each_request_has_one_access_line_with_what_identifies_it(
     client: httpx.AsyncClient, json_lines: io.StringIO
 ) -> None:
     await client.get("/tasks/1", headers={"X-Request-ID": "trace-me-42"})
+    await client.get("/health", headers={"Authorization": ""})
 
-    [line] = access_lines(json_lines)
+    line, anonymous = access_lines(json_lines)
     assert line["event"] == "request"
     assert line["level"] == "info"
     assert line["method"] == "GET"
     assert line["route"] == "/tasks/{task_id}"
     assert line["status"] == 404
     assert line["request_id"] == "trace-me-42"
-    assert line["account_id"] is None
+    assert line["account_id"] == OWNER, "the account the token named"
+    assert anonymous["account_id"] is None, "an account never outlives its request"
     assert line["client"] == "127.0.0.1"
     assert isinstance(line["duration_ms"], float)
     assert line["timestamp"].endswith("Z")
