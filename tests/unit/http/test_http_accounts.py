@@ -16,9 +16,10 @@ import pytest
 from entrypoints.secret_key import ACCESS_TOKEN_KEY, derive
 from support.accounts import PASSWORD, sign_up_and_log_in, unique_email
 from support.clock import SteppingClock
+from support.settings import TEST_SECRET_KEY
 
-SECRET = b"unit-test-secret-key-0123456789abcdef"
-KEY = derive(SECRET, ACCESS_TOKEN_KEY)
+KEY = derive(TEST_SECRET_KEY.encode(), ACCESS_TOKEN_KEY)
+"""The key the unit app signs access tokens with (its settings come from support.settings)."""
 
 
 @pytest.fixture
