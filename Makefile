@@ -20,7 +20,7 @@ LOCAL_POSTGRES := postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
 TEST_DATABASE_URL ?= $(shell $(PYTHON) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null && echo $(LOCAL_POSTGRES))
 export TEST_DATABASE_URL
 
-.PHONY: help run fmt check test test-unit test-integration bench sync
+.PHONY: help run fmt check test test-unit test-integration bench client sync
 .DEFAULT_GOAL := help
 
 help: ## list the targets, with what each does
@@ -53,6 +53,13 @@ test-integration: sync ## the contract suite on SQLite and PostgreSQL, and the i
 
 bench: sync ## the benchmark (python -m bench); ARGS are passed on
 	$(UV) run --frozen python -m bench $(ARGS)
+
+# A test fails when the committed client is out of date with the schema.
+client: sync ## regenerate the typed Python client in clients/python from the app's schema
+	$(UV) run --frozen python scripts/openapi.py > clients/openapi.json
+	PATH="$(CURDIR)/.venv/bin:$$PATH" $(UV) run --frozen openapi-python-client generate \
+		--path clients/openapi.json --output-path clients/python --overwrite \
+		--meta uv --config clients/openapi-python-client.yaml
 
 # --locked: a uv.lock that no longer matches pyproject.toml fails here, not later.
 sync: $(UV) ## create or update .venv exactly as uv.lock says

@@ -3,6 +3,7 @@
     make bench                                     # every scenario at 10,000 rows
     make bench ARGS="--duration 5 --scenarios get first-page"
     make bench ARGS="--scale"                      # lists at 10k, 100k and 1M rows
+    make bench ARGS="--overload"                   # bursts of 32 to 1,024 connections, slow clients
 
 A mode is one module with an async `run`; this file picks it from the options.
 """
@@ -16,7 +17,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 
-from bench import scale, standard
+from bench import overload, scale, standard
 from bench.database import BenchError
 from bench.scenarios import DEFAULT, SCALE, SCENARIOS
 from bench.session import Options
@@ -63,6 +64,11 @@ def parser() -> argparse.ArgumentParser:
         metavar="ROWS",
         help="list scenarios at each size (default 10000 100000 1000000), and their growth",
     )
+    add(
+        "--overload",
+        action="store_true",
+        help="get and first-page at 32, 256, 1024, 32 connections, then slow clients",
+    )
     add("--database-url", default=DEFAULT_SERVER, help="PostgreSQL server (default: %(default)s)")
     add(
         "--cpu",
@@ -85,7 +91,9 @@ async def _main(args: argparse.Namespace) -> None:
         warmup=args.warmup,
         cpu=args.cpu,
     )
-    if args.scale is not None:
+    if args.overload:
+        await overload.run(options, args.rows, args.scenarios)
+    elif args.scale is not None:
         await scale.run(options, args.scale or scale.SIZES, args.scenarios or SCALE)
     else:
         await standard.run(options, args.rows, args.scenarios or DEFAULT)

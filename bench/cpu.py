@@ -90,6 +90,23 @@ class PostgresMonitor:
         )
         return int(value or 0)
 
+    async def settle(self, longest: float = 120.0) -> None:
+        """Wait (at most `longest` seconds) until no statement runs in the database.
+
+        Queries that a server still had queued when wrk stopped would otherwise
+        load the next measurement, or time out the next set-up request.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + longest
+        while loop.time() < deadline:
+            active = await self._connection.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND state = 'active'",
+                self._database,
+            )
+            if not active:
+                return
+            await asyncio.sleep(SAMPLE_SECONDS)
+
     @contextlib.asynccontextmanager
     async def watching(self) -> AsyncIterator[list[DatabaseUse]]:
         """Measure the block; the list it yields holds the figures once the block is done."""

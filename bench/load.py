@@ -48,6 +48,7 @@ class Load:
     last_bad_status: int | None
     client_cpu: float
     """Seconds of CPU wrk used."""
+    p90_ms: float | None = None
 
     @property
     def rate(self) -> float:
@@ -159,9 +160,9 @@ function done(summary, latency, _)
     failed = failed + thread:get("bad")
     if thread:get("bad_status") ~= 0 then last = thread:get("bad_status") end
   end
-  io.write(string.format("BENCH %d %d %d %d %d %d\\n",
+  io.write(string.format("BENCH %d %d %d %d %d %d %d\\n",
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    failed + e.connect + e.read + e.write + e.timeout, last))
+    failed + e.connect + e.read + e.write + e.timeout, last, latency:percentile(90)))
 end
 """
 )
@@ -186,8 +187,9 @@ def parse(stdout: str, stderr: str, client_cpu: float) -> Load:
     """The figures the script's `done()` printed: counts, then durations in microseconds."""
     for line in stdout.splitlines():
         if line.startswith("BENCH "):
-            responses, micros, p50, p99, errors, last = (int(v) for v in line.split()[1:])
+            responses, micros, p50, p99, errors, last, *rest = (int(v) for v in line.split()[1:])
             return Load(
+                p90_ms=rest[0] / 1e3 if rest else None,
                 responses=responses,
                 errors=errors,
                 seconds=micros / 1e6,

@@ -91,8 +91,17 @@ async def _cursor_deep(target: Target) -> Sequence[Request]:
 
 
 async def _second_pages(target: Target, paths: list[str]) -> Sequence[Request]:
-    chosen = paths[:CURSOR_VARIANTS]
-    return [Request("GET", f"{path}&cursor={await _next_cursor(target, path)}") for path in chosen]
+    """The second page of each of the first lists in `paths` that has one."""
+    requests = []
+    for path in paths:
+        cursor = (await get_json(target.address, path, target.token))["next_cursor"]
+        if cursor:
+            requests.append(Request("GET", f"{path}&cursor={quote(cursor, safe='')}"))
+        if len(requests) == CURSOR_VARIANTS:
+            break
+    if not requests:
+        raise BenchError(f"no list like {paths[0]} has a second page: too few tasks?")
+    return requests
 
 
 async def _search_cursor(target: Target) -> Sequence[Request]:

@@ -88,6 +88,7 @@ class Bench:
     ) -> Result:
         """Warm up, then measure `scenario` on `server`."""
         connections = connections or self.options.connections
+        await self.monitor.settle()  # what the last measurement left running is done
         token = await self.token()
         requests = await scenario.build(Target(server.address, token, dataset))
 
@@ -103,6 +104,7 @@ class Bench:
 
         if self.options.warmup:
             await run(self.options.warmup)
+            await self.monitor.settle()
         server_before, machine_before = cpu.process_cpu(server.pid), cpu.machine_cpu()
         async with self.monitor.watching() as used:
             measured = await run(self.options.duration)

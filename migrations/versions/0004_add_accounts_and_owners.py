@@ -33,7 +33,7 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
-LEGACY_EMAIL = "legacy@tasks-api.invalid"
+LEGACY_EMAIL = "legacy@tasks-api.invalid"  # as adapters.sqlalchemy.legacy has it
 _NO_PASSWORD = "!"  # noqa: S105 - the opposite of a password: it matches none
 """Not a hash of anything: verifying any password against it fails."""
 

@@ -61,6 +61,32 @@ class StorageUnavailable(Exception):
     """The store cannot be reached or did not answer in time; the request may be retried."""
 
 
+# Accounts and tokens.
+
+
+class EmailTaken(DomainError):
+    """An account with this email exists already."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__(f"An account with email {email!r} exists already")
+        self.email = email
+
+
+class InvalidGrant(DomainError):
+    """Login refused: the email or password is wrong, or the refresh token is not valid.
+
+    The message never says which, so that it reveals nothing about accounts.
+    """
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed logins for this email or from this address; wait `retry_after` seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many failed logins; try again in {retry_after} seconds")
+        self.retry_after = retry_after
+
+
 class StorageOverloaded(StorageUnavailable):
     """Too many requests wait for the store already: this one is shed at once, to retry later.
 

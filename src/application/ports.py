@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
 
 from application.paging import Slice, Window
+from domain.account import Account, NewAccount
 from domain.note import NewNote, Note, NoteFilters
 from domain.task import NewTask, Task, TaskFilters
 
@@ -142,6 +143,9 @@ class UnitOfWork(Protocol):
     tasks: Repository[Task, NewTask, TaskFilters]
     notes: Repository[Note, NewNote, NoteFilters]
     idempotency: IdempotencyStore
+    accounts: AccountStore
+    refresh_tokens: RefreshTokenStore
+    login_attempts: LoginAttempts
 
     @abstractmethod
     async def __aenter__(self) -> Self: ...
@@ -162,3 +166,107 @@ class UnitOfWorkFactory(Protocol):
     @abstractmethod
     def __call__(self, *, read_only: bool = False) -> UnitOfWork:
         """A new unit of work; `read_only` ones may skip transaction overhead and cannot commit."""
+
+
+# Accounts and their tokens.
+
+
+class PasswordHasher(Protocol):
+    """Slow, salted password hashing (Argon2id). Hashing takes tens of milliseconds by
+    design, so the methods are async: an adapter runs them off the event loop."""
+
+    @abstractmethod
+    async def hash(self, password: str) -> str: ...
+
+    @abstractmethod
+    async def verify(self, password: str, password_hash: str | None) -> bool:
+        """Whether `password` matches; for `None` (no such account), verify against a
+        hash of no one's password, so that the answer takes just as long, and return False."""
+
+    @abstractmethod
+    def needs_rehash(self, password_hash: str) -> bool:
+        """Whether the hash was made with weaker parameters than new ones are."""
+
+
+class AccountStore(Protocol):
+    @abstractmethod
+    async def add(self, new: NewAccount) -> Account | None:
+        """Store a new account; None, storing nothing, if its email is taken."""
+
+    @abstractmethod
+    async def by_email(self, email: str) -> Account | None: ...
+
+    @abstractmethod
+    async def by_id(self, account_id: int) -> Account | None: ...
+
+    @abstractmethod
+    async def change_password_hash(self, account_id: int, password_hash: str) -> None: ...
+
+    @abstractmethod
+    async def delete(self, account_id: int) -> bool:
+        """Delete the account and everything it owns: tasks, notes, refresh tokens and
+        idempotency keys. False if there was no such account."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredRefreshToken:
+    """A refresh token as stored: only its hash, never the token."""
+
+    token_hash: str
+    account_id: int
+    family_id: str
+    """The login it descends from: every token a refresh hands out keeps its family."""
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TakenToken:
+    token: StoredRefreshToken
+    reused: bool
+    """True if the token had been retired already: someone presents it a second time."""
+
+
+class RefreshTokenStore(Protocol):
+    @abstractmethod
+    async def add(self, token: StoredRefreshToken) -> None: ...
+
+    @abstractmethod
+    async def take(self, token_hash: str, now: datetime) -> TakenToken | None:
+        """Retire the token and return it, in one atomic step: of two concurrent takes of
+        one token, exactly one sees it fresh. None if no such token is stored."""
+
+    @abstractmethod
+    async def revoke_family(self, family_id: str) -> None:
+        """Delete every token of a login."""
+
+    @abstractmethod
+    async def revoke(self, token_hash: str) -> None:
+        """Delete this token and every other of its login (a logout); nothing if unknown."""
+
+    @abstractmethod
+    async def purge_expired(self, now: datetime) -> int:
+        """Delete the tokens that expired by `now`; returns how many."""
+
+
+class LoginAttempts(Protocol):
+    """Failed password logins, counted per email and per client address, shared by every
+    server process on the same store."""
+
+    @abstractmethod
+    async def record_failure(self, *, email: str | None, address: str | None, at: datetime) -> None:
+        """Count one failure against the email and the address (either may be unknown)."""
+
+    @abstractmethod
+    async def failures_since(
+        self, *, email: str | None = None, address: str | None = None, since: datetime, limit: int
+    ) -> list[datetime]:
+        """When the email's (or the address's) latest failures after `since` happened,
+        newest first, at most `limit` of them."""
+
+    @abstractmethod
+    async def clear(self, email: str) -> None:
+        """Forget the email's failures: its owner has just logged in."""
+
+    @abstractmethod
+    async def purge(self, before: datetime) -> int:
+        """Delete the failures older than `before`, which no window counts any more."""

@@ -12,7 +12,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from entrypoints.container import Container
-from entrypoints.http import documentation, health, metrics, notes, problems, tasks
+from entrypoints.http import (
+    accounts,
+    documentation,
+    health,
+    metrics,
+    notes,
+    openapi,
+    problems,
+    tasks,
+    tokens,
+)
 from entrypoints.http.methods import MethodsMiddleware, Paths
 from entrypoints.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
 
@@ -33,6 +43,8 @@ def create_app(container: Container | None = None) -> FastAPI:
         redirect_slashes=False,
         docs_url=None,
         redoc_url=None,
+        # Operation ids are the endpoints' names (`list_tasks`), not path-derived.
+        generate_unique_id_function=openapi.operation_id,
     )
     # Routes ask the container for their services on each request (no thread-pool
     # hop: see `http/dependencies.py`), so overrides made after this still count.
@@ -41,7 +53,14 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.state.access_tokens = container.access_tokens()
     app.state.metrics = metrics.HttpMetrics(settings.prometheus_multiproc_dir)
 
-    for router in (tasks.router, notes.router, health.router, metrics.router):
+    for router in (
+        tasks.router,
+        notes.router,
+        accounts.router,
+        tokens.router,
+        health.router,
+        metrics.router,
+    ):
         app.include_router(router)
     documentation.install(app)
     problems.install(app)
@@ -54,8 +73,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestContextMiddleware)
 
-    openapi = app.openapi
-    app.openapi = lambda: documentation.only_problem_json(openapi())  # type: ignore[method-assign]
+    openapi.install(app)
     return app
 
 

@@ -14,8 +14,10 @@ from collections.abc import Sequence
 import uvicorn
 from sqlalchemy.engine import make_url
 
+from adapters.sqlalchemy.engine import EngineOptions, open_database
+from adapters.sqlalchemy.legacy import NoSuchAccount, adopt_legacy_rows
 from entrypoints.http_protocol import DeadlineHttpToolsProtocol
-from entrypoints.logs import logging_config
+from entrypoints.log_setup import logging_config
 from entrypoints.migrate import migrate
 from entrypoints.secret_key import MissingSecretKey, secret_key
 from entrypoints.settings import Settings
@@ -37,13 +39,32 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--revision", default="head", help="target revision; lower ones downgrade (e.g. base)"
     )
 
+    adopt = commands.add_parser(
+        "adopt-legacy",
+        help="give the tasks and notes made before accounts existed to an account",
+    )
+    adopt.add_argument("--email", required=True, help="the account that gets them")
+
     args = parser.parse_args(argv)
     settings = Settings()
-    logging.config.dictConfig(logging_config(settings.log_level))
+    logging.config.dictConfig(logging_config(settings.log_level, settings.log_format))
     if args.command == "serve":
         _serve(settings, args.host, args.port, args.workers)
+    elif args.command == "adopt-legacy":
+        asyncio.run(_adopt_legacy(settings, args.email))
     else:
         asyncio.run(migrate(settings.database_url, args.revision))
+
+
+async def _adopt_legacy(settings: Settings, email: str) -> None:
+    database = open_database(settings.database_url, EngineOptions())
+    try:
+        adopted = await adopt_legacy_rows(database, email)
+    except NoSuchAccount as error:
+        raise SystemExit(f"tasks-api: {error}") from None
+    finally:
+        await database.close()
+    print(f"{email}: adopted {adopted.tasks} tasks and {adopted.notes} notes")
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
@@ -69,7 +90,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
             host=host,
             port=port,
             workers=workers,
-            log_config=logging_config(settings.log_level),
+            log_config=logging_config(settings.log_level, settings.log_format),
             access_log=False,
             proxy_headers=True,
             # Slow and idle clients: uvicorn's own limits, and the receive deadline it lacks.

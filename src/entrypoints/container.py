@@ -14,9 +14,11 @@ from sqlalchemy.engine import make_url
 from adapters.clock import SystemClock
 from adapters.memory.store import MemoryDatabase
 from adapters.memory.unit_of_work import MemoryUnitOfWork
+from adapters.passwords import Argon2PasswordHasher
 from adapters.sqlalchemy.engine import EngineOptions, open_database
 from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from adapters.tokens import JwtAccessTokens
+from application.accounts import AccountService
 from application.cursors import CursorCodec
 from application.idempotency import IdempotencyPolicy
 from application.notes import NoteService
@@ -91,4 +93,12 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         pager=pager,
         idempotency=idempotency,
+    )
+    password_hasher = providers.Singleton(Argon2PasswordHasher)
+    account_service = providers.Factory(
+        AccountService,
+        uow=unit_of_work.provider,
+        clock=clock,
+        hasher=password_hasher,
+        signer=access_tokens,
     )

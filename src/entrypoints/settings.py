@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -64,6 +66,11 @@ class Settings(BaseSettings):
         5, ge=1, description="Seconds an idle keep-alive connection stays open between requests."
     )
     log_level: str = Field("INFO", description="Python logging level.")
+    log_format: Literal["auto", "console", "json"] = Field(
+        "auto",
+        description="`json`: one JSON object a line; `console`: readable lines; "
+        "`auto`: console on a terminal, JSON otherwise.",
+    )
     prometheus_multiproc_dir: str | None = Field(
         None,
         description="Empty directory where worker processes share their metrics; "

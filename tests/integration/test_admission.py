@@ -54,7 +54,7 @@ def held_connection(app: FastAPI) -> SqlUnitOfWork:
 async def queued(app: FastAPI) -> None:
     """Return once a request waits in the app's admission line (it needs no I/O to get there)."""
     for _ in range(1000):
-        if app.state.database.admission.waiting:
+        if app.state.container.database().admission.waiting:
             return
         await asyncio.sleep(0)
     pytest.fail("no request ever queued for a connection")

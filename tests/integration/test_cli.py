@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import uvicorn
 from alembic.script import ScriptDirectory
+from sqlalchemy import pool, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from entrypoints import cli
 from entrypoints.migrate import MIGRATIONS, current_revision
@@ -117,3 +119,46 @@ async def test_the_sqlite_secret_survives_a_restart(
     first = secret.read_text()
     await asyncio.to_thread(cli.main, ["serve"])
     assert secret.read_text() == first
+
+
+async def test_adopt_legacy_gives_the_rows_from_before_accounts_to_an_account(
+    sqlite_file: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before_accounts = ScriptDirectory(str(MIGRATIONS)).get_revision("0004").down_revision
+    await asyncio.to_thread(cli.main, ["migrate", "--revision", str(before_accounts)])
+    engine = create_async_engine(sqlite_file, poolclass=pool.NullPool)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO tasks (title, title_folded, done, created_at, updated_at,"
+                    " version) VALUES ('old', 'old', 0, '2026-01-01 00:00:00.000000',"
+                    " '2026-01-01 00:00:00.000000', 1)"
+                )
+            )
+            await connection.execute(text("INSERT INTO task_tags VALUES (1, 'kept')"))
+        await asyncio.to_thread(cli.main, ["migrate"])
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO accounts (email, password_hash, created_at)"
+                    " VALUES ('me@example.com', '!', '2026-01-01 00:00:00.000000')"
+                )
+            )
+
+        with pytest.raises(SystemExit, match="no account has the email"):
+            await asyncio.to_thread(cli.main, ["adopt-legacy", "--email", "nobody@example.com"])
+        await asyncio.to_thread(cli.main, ["adopt-legacy", "--email", " Me@Example.com "])
+        assert "adopted 1 tasks and 0 notes" in capsys.readouterr().out
+        await asyncio.to_thread(cli.main, ["adopt-legacy", "--email", "me@example.com"])
+        assert "adopted 0 tasks and 0 notes" in capsys.readouterr().out, "only once"
+
+        async with engine.connect() as connection:
+            owners = (await connection.execute(text("SELECT owner_id FROM tasks"))).all()
+            tag_owners = (await connection.execute(text("SELECT owner_id FROM task_tags"))).all()
+            emails = (await connection.execute(text("SELECT email FROM accounts"))).all()
+    finally:
+        await engine.dispose()
+    me = 2  # the legacy account came first
+    assert owners == tag_owners == [(me,)]
+    assert emails == [("me@example.com",)], "the legacy account is gone"

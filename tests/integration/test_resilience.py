@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy import pool, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
+from adapters.sqlalchemy.bounded import BUDGET_MARGIN
 from entrypoints.app import create_app
 from entrypoints.container import Container
 from entrypoints.migrate import migrate
@@ -36,13 +37,16 @@ log = logging.getLogger(__name__)
 
 TIMEOUT = 1.0
 """The app's connect and statement timeouts, in seconds."""
-BOUND = 5.0
-"""The most any request may take while the database is away.
+BUDGET = TIMEOUT + BUDGET_MARGIN
+"""What a unit of work may take, however the database fails: the statement timeout + 0.5 s.
 
-The slowest case is a server that stops answering mid-session: the client
-gives up TIMEOUT + 1 s after sending (see `database.py`), then SQLAlchemy
-waits up to 2 s for the broken connection to close gracefully: 4 s.
+The slowest case is a server that stops answering mid-session: the budget
+cancels the work and the connection is terminated, not closed gracefully (which
+took SQLAlchemy 2 s more, on top of asyncpg's own 1-second margin).
 """
+BOUND = BUDGET + 0.5
+"""The most any request may take while the database is away: the budget, and slack for a
+busy machine (the bound is this behaviour; the benchmark measures the real figure)."""
 LIVENESS_BOUND = 0.5
 """The most `/health` may take: it waits on nothing."""
 HANG = 30.0
@@ -96,6 +100,13 @@ async def another_client(url: str) -> AsyncIterator[AsyncConnection]:
             yield connection
     finally:
         await engine.dispose()
+
+
+def client_app(client: httpx.AsyncClient) -> Any:
+    """The app behind an ASGI client."""
+    transport = client._transport
+    assert isinstance(transport, httpx.ASGITransport)
+    return transport.app
 
 
 async def timed(
@@ -219,6 +230,7 @@ async def test_a_server_that_stops_answering_gives_503_in_time_and_recovers(
     cluster: PostgresCluster, cluster_url: str
 ) -> None:
     async with client_over(cluster_url) as client:
+        assert client_app(client).state.container.database().work_budget == BUDGET
         await fill_the_pool(client)
         cluster.freeze()
         try:

@@ -61,6 +61,9 @@ class HookedUnitOfWork(UnitOfWork):
         self.tasks = HookedRepository(inner.tasks, self._hook, self._hooked)
         self.notes = inner.notes
         self.idempotency = inner.idempotency
+        self.accounts = inner.accounts
+        self.refresh_tokens = inner.refresh_tokens
+        self.login_attempts = inner.login_attempts
         return self
 
     async def __aexit__(

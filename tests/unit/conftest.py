@@ -18,6 +18,7 @@ from application.tasks import TaskService
 from entrypoints.app import create_app
 from entrypoints.container import Container
 from entrypoints.settings import Settings
+from support.accounts import FastHasher
 from support.auth import bearer
 from support.clock import SteppingClock
 from support.owners import OWNER
@@ -60,6 +61,7 @@ def container(settings: Settings, clock: SteppingClock) -> Container:
     container = Container()
     container.settings.override(settings)
     container.clock.override(clock)
+    container.password_hasher.override(FastHasher())
     return container
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, TypeVar
 
+from adapters.memory.accounts import AccountTables
 from domain.note import Note
 from domain.task import Task
 
@@ -41,6 +42,7 @@ class MemoryDatabase:
     # Ids are never reused, not even after a rollback: as in the SQL stores.
     task_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     note_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    account_tables: AccountTables = field(default_factory=AccountTables)
 
     async def ping(self) -> None:
         """Always answers: it is in this very process."""

@@ -5,6 +5,11 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from adapters.memory.accounts import (
+    MemoryAccountStore,
+    MemoryLoginAttempts,
+    MemoryRefreshTokenStore,
+)
 from adapters.memory.idempotency import MemoryIdempotencyStore
 from adapters.memory.journal import Journal
 from adapters.memory.repositories import note_repository, task_repository
@@ -25,6 +30,11 @@ class MemoryUnitOfWork(UnitOfWork):
         self.tasks = task_repository(db.tasks, db.task_ids, self._journal)
         self.notes = note_repository(db.notes, db.note_ids, self._journal)
         self.idempotency = MemoryIdempotencyStore(db.idempotency, self._journal)
+        self.accounts = MemoryAccountStore(
+            db.account_tables, self._journal, owned=(db.tasks, db.notes), keys=db.idempotency
+        )
+        self.refresh_tokens = MemoryRefreshTokenStore(db.account_tables, self._journal)
+        self.login_attempts = MemoryLoginAttempts(db.account_tables, self._journal)
         return self
 
     async def __aexit__(

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Final
 
 from sqlalchemy import Connection, event, exc, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import PoolProxiedConnection
 
+from adapters.sqlalchemy.accounts import AccountStatements
 from adapters.sqlalchemy.admission import AdmissionGate
+from adapters.sqlalchemy.bounded import BUDGET_MARGIN, bounded_connection
 from adapters.sqlalchemy.failures import unavailable_on_failure
 from adapters.sqlalchemy.idempotency import IdempotencyStatements
 from adapters.sqlalchemy.notes import NoteStatements
@@ -28,7 +31,12 @@ class EngineOptions:
     connect_timeout: float = 5.0
     """Seconds to wait for the database to accept a new connection."""
     statement_timeout: float = 5.0
-    """Seconds a statement may run before it is cancelled."""
+    """Seconds a statement may run before it is cancelled; plus `BUDGET_MARGIN`, what a
+    whole unit of work may take, however the database fails."""
+
+    @property
+    def work_budget(self) -> float:
+        return self.statement_timeout + BUDGET_MARGIN
 
 
 _TABLES: Final = frozenset(metadata.tables)
@@ -47,10 +55,21 @@ class SqlDatabase:
         self.engine = engine
         self.admission = AdmissionGate(options.pool_size, options.pool_wait)
         """Every use of a pooled connection passes here first, so waits are fair and bounded."""
+        self.work_budget = options.work_budget
+        """Seconds one piece of work may hold a connection, from connecting to giving it back."""
         dialect = engine.dialect.name
         self.tasks = TaskStatements(dialect)
         self.notes = NoteStatements()
         self.idempotency = IdempotencyStatements(dialect)
+        self.accounts = AccountStatements(dialect)
+
+    def connection(
+        self, *, read_only: bool = False
+    ) -> AbstractAsyncContextManager[AsyncConnection]:
+        """A pooled connection for one piece of work, in turn and within `work_budget`."""
+        return bounded_connection(
+            self.engine, self.admission, self.work_budget, read_only=read_only
+        )
 
     async def ping(self) -> None:
         """Raise `StorageUnavailable` unless the database answers with the service's tables.
@@ -58,11 +77,7 @@ class SqlDatabase:
         A database that answers without them (never migrated, a table dropped)
         cannot serve a request either: not ready, though no retry will cure it.
         """
-        async with (
-            self.admission.admitted(),
-            unavailable_on_failure(),
-            self.engine.connect() as connection,
-        ):
+        async with unavailable_on_failure(), self.connection(read_only=True) as connection:
             missing = await connection.run_sync(_missing_tables)
         if missing:
             raise StorageUnavailable(f"tables missing: {', '.join(sorted(missing))}")
@@ -73,11 +88,13 @@ class SqlDatabase:
 
 def open_database(url: str, options: EngineOptions) -> SqlDatabase:
     backend = make_url(url).get_backend_name()
+    # hide_parameters: SQL errors go to the log, the values bound in them (bodies,
+    # password hashes) must not.
     if backend == "postgresql":
-        engine = create_async_engine(url, **_postgresql_arguments(options))
+        engine = create_async_engine(url, hide_parameters=True, **_postgresql_arguments(options))
         event.listen(engine.sync_engine, "checkout", _discard_if_closed)
     elif backend == "sqlite":
-        engine = create_async_engine(url, **_sqlite_arguments(options))
+        engine = create_async_engine(url, hide_parameters=True, **_sqlite_arguments(options))
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
     else:
         raise ValueError(f"unsupported database: {backend}")

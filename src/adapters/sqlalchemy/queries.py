@@ -40,8 +40,13 @@ def windowed(
     sort: Sort,
     keyset: bool,
     with_total: bool,
+    per_row: Callable[[ColumnElement[Any]], Sequence[ColumnElement[Any]]] = lambda _: (),
 ) -> Select[Any]:
     """The statement for one shape of list query; its values are bound at execution.
+
+    `per_row(id)` gives the columns computed from each returned row's id (a
+    task's tags): they are selected around the page, so they are evaluated for
+    the rows returned only, not for every row that an OFFSET skips.
 
     It always reads one owner's rows (`owner_id` is bound like the rest), so no
     list can forget whose it is.
@@ -65,15 +70,16 @@ def windowed(
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
     )
+    rows = page.subquery()
+    order = _order(rows.c[sort.field.value], rows.c.id, sort)
     if not with_total:
-        return page
+        return select(*rows.c, *per_row(rows.c.id)).order_by(*order)
 
     counts = select(func.count().label("total")).select_from(table).where(*conditions).subquery()
-    rows = page.subquery()
     return (
-        select(counts.c.total, *rows.c)
+        select(counts.c.total, *rows.c, *per_row(rows.c.id))
         .select_from(counts.outerjoin(rows, true()))
-        .order_by(*_order(rows.c[sort.field.value], rows.c.id, sort))
+        .order_by(*order)
     )
 
 

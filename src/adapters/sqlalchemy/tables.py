@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 
 from adapters.sqlalchemy.types import UtcDateTime, code_point_string
+from domain.account import EMAIL_MAX_LENGTH
 from domain.tags import TAG_MAX_LENGTH
 from domain.text import TITLE_MAX_LENGTH
 
@@ -120,6 +121,39 @@ idempotency_keys = Table(
     Column("expires_at", UtcDateTime(), nullable=False),
 )
 Index(None, idempotency_keys.c.expires_at)
+
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    # SHA-256 of the token, in hex: the token itself is never stored.
+    Column("token_hash", String(64), primary_key=True),
+    Column("account_id", _Id, ForeignKey(accounts.c.id, ondelete="CASCADE"), nullable=False),
+    # The login the token descends from: reuse of a retired token revokes them all.
+    Column("family_id", String(32), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    # Set when the token is used; it is kept until it expires, to detect reuse.
+    Column("retired_at", UtcDateTime(), nullable=True),
+)
+Index(None, refresh_tokens.c.family_id)
+# Deleting an account cascades to its tokens: an index, or each delete scans them all.
+Index(None, refresh_tokens.c.account_id)
+Index(None, refresh_tokens.c.expires_at)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", _Id, Identity(), primary_key=True),
+    # Not a foreign key: failures count for emails that have no account too,
+    # or the counts would tell which emails have one.
+    Column("email", String(EMAIL_MAX_LENGTH), nullable=True),
+    Column("address", String(64), nullable=True),
+    Column("failed_at", UtcDateTime(), nullable=False),
+    sqlite_autoincrement=True,
+)
+# A window's count per email or address reads only that key's latest rows.
+Index(None, login_failures.c.email, login_failures.c.failed_at)
+Index(None, login_failures.c.address, login_failures.c.failed_at)
+Index(None, login_failures.c.failed_at)
 
 # On PostgreSQL, trigram indexes serve the substring search (`LIKE '%q%'`), led by
 # the owner (btree_gin lets a GIN index hold a plain column); they are created by

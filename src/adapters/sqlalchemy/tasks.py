@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Select, bindparam, delete, func, insert, select
+from sqlalchemy import JSON, ColumnElement, Select, bindparam, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.queries import (
@@ -42,13 +42,13 @@ class TaskStatements:
             if dialect == "postgresql"
             else func.json_group_array(task_tags.c.tag, type_=JSON())
         )
-        tags = (
-            select(aggregate)
-            .where(task_tags.c.task_id == tasks.c.id)
-            .scalar_subquery()
-            .label("tags")
-        )
-        self.columns = (
+
+        def tags_of(task_id: ColumnElement[Any]) -> tuple[ColumnElement[Any]]:
+            tags = select(aggregate).where(task_tags.c.task_id == task_id).scalar_subquery()
+            return (tags.label("tags"),)
+
+        self.tags_of = tags_of
+        self.own_columns = (
             tasks.c.id,
             tasks.c.title,
             tasks.c.description,
@@ -56,8 +56,8 @@ class TaskStatements:
             tasks.c.created_at,
             tasks.c.updated_at,
             tasks.c.version,
-            tags,
         )
+        self.columns = (*self.own_columns, *tags_of(tasks.c.id))
         self.rows = RowStatements(tasks, self.columns)
         self.insert_tags = insert(task_tags)
         self.delete_tags = delete(task_tags).where(task_tags.c.task_id == bindparam("task_id"))
@@ -99,7 +99,13 @@ class TaskStatements:
                 )
             )
         return windowed(
-            tasks, self.columns, conditions, sort=sort, keyset=keyset, with_total=with_total
+            tasks,
+            self.own_columns,
+            conditions,
+            sort=sort,
+            keyset=keyset,
+            with_total=with_total,
+            per_row=self.tags_of,
         )
 
 

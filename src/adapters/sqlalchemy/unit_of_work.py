@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.sqlalchemy.accounts import (
+    SqlAccountStore,
+    SqlLoginAttempts,
+    SqlRefreshTokenStore,
+)
 from adapters.sqlalchemy.engine import SqlDatabase
-from adapters.sqlalchemy.failures import is_unavailable, unavailable_on_failure
+from adapters.sqlalchemy.failures import is_unavailable
 from adapters.sqlalchemy.idempotency import SqlIdempotencyStore
 from adapters.sqlalchemy.notes import SqlNoteRepository
 from adapters.sqlalchemy.tasks import SqlTaskRepository
@@ -27,28 +33,21 @@ class SqlUnitOfWork(UnitOfWork):
         self._database = database
         self._read_only = read_only
         self._connection: AsyncConnection | None = None
+        self._lease: AbstractAsyncContextManager[AsyncConnection] | None = None
 
     async def __aenter__(self) -> Self:
-        # In line for a pooled connection first: strictly in arrival order, and
-        # shed (StorageOverloaded) past the configured wait.
-        await self._database.admission.enter()
-        try:
-            async with unavailable_on_failure():
-                connection = await self._database.engine.connect()
-            if self._read_only:
-                try:
-                    await connection.execution_options(isolation_level="AUTOCOMMIT")
-                except BaseException:
-                    await connection.close()
-                    raise
-        except BaseException:
-            self._database.admission.leave()
-            raise
+        # In line for a pooled connection (shed past the configured wait), then
+        # the whole unit of work is bounded by the database's work budget.
+        self._lease = self._database.connection(read_only=self._read_only)
+        connection = await self._lease.__aenter__()
         self._connection = connection
         db = self._database
         self.tasks = SqlTaskRepository(connection, db.tasks)
         self.notes = SqlNoteRepository(connection, db.notes)
         self.idempotency = SqlIdempotencyStore(connection, db.idempotency)
+        self.accounts = SqlAccountStore(connection, db.accounts)
+        self.refresh_tokens = SqlRefreshTokenStore(connection, db.accounts)
+        self.login_attempts = SqlLoginAttempts(connection, db.accounts)
         return self
 
     async def __aexit__(
@@ -57,19 +56,17 @@ class SqlUnitOfWork(UnitOfWork):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        connection, self._connection = self._connection, None
-        assert connection is not None, "the unit of work was not entered"
+        lease, self._lease = self._lease, None
+        assert lease is not None, "the unit of work was not entered"
+        self._connection = None
         try:
-            # Returning the connection to the pool rolls back whatever is uncommitted.
-            await connection.close()
+            # Giving the connection back rolls back whatever is uncommitted.
+            await lease.__aexit__(exc_type, exc, traceback)
         except Exception as error:
-            if exc is None and not is_unavailable(error):
-                raise
-            # The original error, if any, is the one to report; a connection that
-            # broke has already been invalidated by SQLAlchemy.
-        finally:
-            # The connection is back in the pool: the next in line may take it.
-            self._database.admission.leave()
+            if is_unavailable(error) and not isinstance(error, StorageUnavailable):
+                # The budget ran out (TimeoutError), or the connection failed.
+                raise StorageUnavailable(error.__class__.__name__) from error
+            raise
         if exc is not None and isinstance(exc, Exception) and is_unavailable(exc):
             raise StorageUnavailable(exc.__class__.__name__) from exc
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from typing import Annotated, Final, TypeAlias
 
+import structlog
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from application.errors import InvalidToken, TokenProblem
 from application.ports import TokenSigner
+from entrypoints.log_setup import ACCOUNT_ID
 
 REALM: Final = 'Bearer realm="tasks-api"'
 
@@ -28,7 +30,11 @@ async def _current_account(request: Request, token: Annotated[str | None, Depend
     if not token:  # no Authorization header, another scheme, or "Bearer" alone
         raise InvalidToken(TokenProblem.MISSING, "This request needs a bearer access token")
     tokens: TokenSigner = request.app.state.access_tokens
-    return tokens.verify(token)
+    account_id = tokens.verify(token)
+    # On every log line of the request from here on, the access line included (this
+    # dependency is async, so it runs in the request's own context).
+    structlog.contextvars.bind_contextvars(**{ACCOUNT_ID: account_id})
+    return account_id
 
 
 CurrentAccount: TypeAlias = Annotated[int, Depends(_current_account)]

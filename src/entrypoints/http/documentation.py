@@ -10,7 +10,7 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, FastAPI, Request
 from fastapi import Path as PathParam
 from fastapi.openapi.docs import get_swagger_ui_html
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
@@ -160,6 +160,19 @@ async def swagger_ui(request: Request) -> HTMLResponse:
 class ProblemType(BaseModel):
     """What a problem `type` means."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "/problems/not-found",
+                    "title": "Not Found",
+                    "status": 404,
+                    "description": "No resource at this path: an unknown id or route.",
+                }
+            ]
+        }
+    )
+
     type: str = Field(examples=["/problems/not-found"])
     title: str = Field(examples=["Not Found"])
     status: int = Field(examples=[404])
@@ -172,6 +185,7 @@ problem_types = APIRouter(prefix="/problems", tags=["problems"])
 @problem_types.get(
     "/{name}",
     summary="What a problem type means",
+    response_model=ProblemType,
     description="The `type` of every problem body resolves here. HTML for a browser "
     "(`Accept: text/html`), JSON otherwise. Names: "
     + ", ".join(f"`{name}`" for name in TYPES)
@@ -181,7 +195,7 @@ problem_types = APIRouter(prefix="/problems", tags=["problems"])
         **error_responses(404, 422),
     },
 )
-async def problem_type(
+async def get_problem_type(
     name: Annotated[str, PathParam(examples=["not-found"], max_length=100)], request: Request
 ) -> Any:
     if name not in TYPES:

@@ -5,21 +5,21 @@ Pure ASGI rather than `BaseHTTPMiddleware`, which costs a task and a queue per r
 
 from __future__ import annotations
 
-import logging
 import re
 import time
 import uuid
 from typing import Final
 
+import structlog
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from entrypoints.http.problems import problem
-from entrypoints.logs import request_id
+from entrypoints.log_setup import ACCOUNT_ID, request_id
 
 _VALID_REQUEST_ID: Final = re.compile(rb"[\x21-\x7e]{1,128}")
 
-log = logging.getLogger("tasks_api.access")
+log = structlog.stdlib.get_logger("tasks_api.access")
 
 
 def raw_header(scope: Scope, name: bytes) -> bytes | None:
@@ -49,6 +49,8 @@ class RequestContextMiddleware:
         else:
             rid = uuid.uuid4().hex
         token = request_id.set(rid)
+        # Unknown until the authentication dependency, in this same task, binds it.
+        bound = structlog.contextvars.bind_contextvars(**{ACCOUNT_ID: None})
         header = (b"x-request-id", rid.encode("ascii"))
         started = time.perf_counter()
         status = 500
@@ -65,15 +67,34 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         except Exception:
-            log.exception("unhandled error in %s %s", scope["method"], scope["path"])
+            log.exception("unhandled error", method=scope["method"], route=route_template(scope))
             if not response_started:
                 response = problem(scope, 500, "An unexpected error occurred")
                 await response(scope, receive, send_with_id)
         finally:
-            if self.access_log and log.isEnabledFor(logging.INFO):
-                elapsed = (time.perf_counter() - started) * 1000
-                log.info("%s %s %d %.1fms", scope["method"], scope["path"], status, elapsed)
+            if self.access_log:
+                self._log_access(scope, status, started)
+            structlog.contextvars.reset_contextvars(**bound)
             request_id.reset(token)
+
+    @staticmethod
+    def _log_access(scope: Scope, status: int, started: float) -> None:
+        # What identifies the request, never what it carries: no headers, no
+        # query string (it may hold a token), no body.
+        client = scope.get("client")
+        log.info(
+            "request",
+            method=scope["method"],
+            route=route_template(scope),
+            status=status,
+            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            client=client[0] if client else None,
+        )
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's path template (`/tasks/{task_id}`), or "unmatched"."""
+    return getattr(scope.get("route"), "path", None) or "unmatched"
 
 
 class BodyTooLarge(HTTPException):

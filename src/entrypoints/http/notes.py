@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from domain.note import Note, NoteChanges, NoteFilters
-from entrypoints.http import conditional
+from domain.note import NoteChanges, NoteFilters
+from entrypoints.http import etags
 from entrypoints.http.auth import CurrentAccount
 from entrypoints.http.dependencies import (
     Id,
@@ -21,25 +21,13 @@ from entrypoints.http.dependencies import (
     require_merge_patch,
 )
 from entrypoints.http.documentation import ResourceResponses, merge_patch
-from entrypoints.http.paging import add_next_link
-from entrypoints.http.representation import not_modified, send_created, send_current
+from entrypoints.http.links import add_next_link
 from entrypoints.http.schemas import NoteCreate, NoteOut, NotePage, NotePatch, SearchTerm, given
 
 router = APIRouter(prefix="/notes", tags=["notes"])
 responses = ResourceResponses.of("note", "/notes/{note_id}", "note_id")
 _JSON_BODY = [Depends(require_json)]
 _MERGE_PATCH = [Depends(require_merge_patch)]
-
-
-def note_out(note: Note) -> NoteOut:
-    return NoteOut(
-        id=note.id,
-        title=note.title,
-        body=note.body,
-        created_at=note.created_at,
-        updated_at=note.updated_at,
-        version=note.version,
-    )
 
 
 @router.post(
@@ -64,8 +52,8 @@ async def create_note(
         idempotency=idempotency(idempotency_key, payload),
     )
     note = created.resource
-    send_created(response, f"/notes/{note.id}", note.version, replayed=created.replayed)
-    return note_out(note)
+    etags.send_created(response, f"/notes/{note.id}", note.version, replayed=created.replayed)
+    return NoteOut.of(note)
 
 
 @router.get("", summary="List notes", responses=responses.listed)
@@ -82,7 +70,7 @@ async def list_notes(
 ) -> NotePage:
     page = await notes.list(account, NoteFilters.of(q=q), paging)
     add_next_link(request, response, page)
-    return NotePage.of(page, [note_out(note) for note in page.items])
+    return NotePage.of(page, [NoteOut.of(note) for note in page.items])
 
 
 @router.get("/{note_id}", summary="Get a note", response_model=NoteOut, responses=responses.fetched)
@@ -94,10 +82,10 @@ async def get_note(
     if_none_match: IfNoneMatch = None,
 ) -> Any:
     note = await notes.get(account, note_id)
-    if unchanged := not_modified(if_none_match, note.version):
+    if unchanged := etags.not_modified(if_none_match, note.version):
         return unchanged
-    send_current(response, note.version)
-    return note_out(note)
+    etags.send_current(response, note.version)
+    return NoteOut.of(note)
 
 
 @router.patch(
@@ -116,9 +104,9 @@ async def update_note(
     if_match: IfMatch = None,
 ) -> NoteOut:
     changes = NoteChanges(title=given(payload.title), body=given(payload.body))
-    note = await notes.update(account, note_id, changes, conditional.if_match(if_match))
-    send_current(response, note.version)
-    return note_out(note)
+    note = await notes.update(account, note_id, changes, etags.if_match(if_match))
+    etags.send_current(response, note.version)
+    return NoteOut.of(note)
 
 
 @router.delete(
@@ -131,4 +119,4 @@ async def update_note(
 async def delete_note(
     account: CurrentAccount, note_id: Id, notes: Notes, if_match: IfMatch = None
 ) -> None:
-    await notes.delete(account, note_id, conditional.if_match(if_match))
+    await notes.delete(account, note_id, etags.if_match(if_match))

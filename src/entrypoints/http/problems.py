@@ -10,26 +10,29 @@ from typing import Any, Final
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import Scope
 
 from application.errors import (
+    EmailTaken,
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
+    InvalidGrant,
     InvalidIdempotencyKey,
     InvalidToken,
     StorageOverloaded,
     StorageUnavailable,
     TokenProblem,
+    TooManyAttempts,
     TooMuchContention,
 )
 from domain.errors import FieldError, InvalidInput, NotFound, VersionMismatch
 from entrypoints.http.auth import REALM
-from entrypoints.http.conditional import etag
+from entrypoints.http.etags import etag
 from entrypoints.http.methods import paths_of
-from entrypoints.logs import request_id
+from entrypoints.log_setup import request_id
 
 PROBLEM_JSON: Final = "application/problem+json"
 RETRY_AFTER_SECONDS: Final = 5
@@ -84,6 +87,17 @@ TYPES: Final = {
         422,
         "This `Idempotency-Key` was first used with a different body; use a new key.",
     ),
+    "email-taken": (409, "An account with this email exists already."),
+    "invalid-grant": (
+        400,
+        "The email or password is wrong, or the refresh token is not valid (RFC 6749 "
+        "`invalid_grant`, in `error`).",
+    ),
+    "unsupported-grant-type": (
+        400,
+        "`grant_type` must be `password` (with `username` and `password`) or `refresh_token` "
+        "(with `refresh_token`); RFC 6749 `unsupported_grant_type`, in `error`.",
+    ),
     "too-many-requests": (429, "Too many attempts; retry after `Retry-After` seconds."),
     "internal-server-error": (
         500,
@@ -100,12 +114,33 @@ TYPES: Final = {
 
 
 class FieldProblem(BaseModel):
-    field: str
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"field": "title", "message": "must not be blank"}]}
+    )
+
+    field: str = Field(
+        description='The field by its bare name (`tags[2]`); `""` is the whole body.'
+    )
     message: str
 
 
 class Problem(BaseModel):
     """An error, as `application/problem+json` (RFC 9457)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "/problems/not-found",
+                    "title": "Not Found",
+                    "status": 404,
+                    "detail": "Task 42 does not exist",
+                    "instance": "/tasks/42",
+                    "request_id": "6f1c2a0e9b",
+                }
+            ]
+        }
+    )
 
     type: str
     title: str
@@ -118,6 +153,22 @@ class Problem(BaseModel):
 class ValidationProblem(Problem):
     """A 422: `errors` names every invalid field of the request."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "/problems/invalid-input",
+                    "title": "Unprocessable Content",
+                    "status": 422,
+                    "detail": "The request has 1 invalid field",
+                    "instance": "/tasks",
+                    "request_id": "6f1c2a0e9b",
+                    "errors": [{"field": "title", "message": "must not be blank"}],
+                }
+            ]
+        }
+    )
+
     errors: list[FieldProblem]
 
 
@@ -129,6 +180,7 @@ def problem(
     kind: str | None = None,
     errors: Sequence[FieldError] | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, str] | None = None,
 ) -> Response:
     title = TITLES.get(status, "Error")
     body: dict[str, Any] = {
@@ -139,6 +191,8 @@ def problem(
         "instance": scope.get("path", ""),
         "request_id": request_id.get(),
     }
+    if extra is not None:
+        body.update(extra)
     if errors is not None:
         body["errors"] = [{"field": e.field, "message": e.message} for e in errors]
     return Response(
@@ -228,6 +282,52 @@ async def _invalid_token(request: Request, error: Exception) -> Response:
     return _unauthorized(request, "The access token is invalid or has expired", invalid_token=True)
 
 
+class UnsupportedGrant(Exception):
+    """A grant type the token endpoint does not issue tokens for, or one missing its fields."""
+
+
+_NO_STORE: Final = {"Cache-Control": "no-store"}
+
+
+async def _email_taken(request: Request, error: Exception) -> Response:
+    return problem(request.scope, 409, str(error), kind="email-taken")
+
+
+async def _invalid_grant(request: Request, error: Exception) -> Response:
+    # RFC 6749's error code, inside the problem: OAuth clients look for `error`.
+    return problem(
+        request.scope,
+        400,
+        str(error),
+        kind="invalid-grant",
+        extra={"error": "invalid_grant"},
+        headers=_NO_STORE,
+    )
+
+
+async def _unsupported_grant(request: Request, error: Exception) -> Response:
+    return problem(
+        request.scope,
+        400,
+        "grant_type must be `password` (with username and password) or `refresh_token` "
+        "(with refresh_token)",
+        kind="unsupported-grant-type",
+        extra={"error": "unsupported_grant_type"},
+        headers=_NO_STORE,
+    )
+
+
+async def _too_many_attempts(request: Request, error: Exception) -> Response:
+    assert isinstance(error, TooManyAttempts)
+    return problem(
+        request.scope,
+        429,
+        str(error),
+        kind="too-many-requests",
+        headers={**_NO_STORE, "Retry-After": str(error.retry_after)},
+    )
+
+
 async def _invalid_key(request: Request, error: Exception) -> Response:
     return _invalid(request.scope, (FieldError(KEY_FIELD, str(error)),))
 
@@ -290,6 +390,10 @@ HANDLERS: Final[dict[type[Exception], Handler]] = {
     InvalidInput: _invalid_input,
     InvalidIdempotencyKey: _invalid_key,
     InvalidToken: _invalid_token,
+    EmailTaken: _email_taken,
+    InvalidGrant: _invalid_grant,
+    UnsupportedGrant: _unsupported_grant,
+    TooManyAttempts: _too_many_attempts,
     NotFound: _not_found,
     VersionMismatch: _version_mismatch,
     IdempotencyKeyInUse: _key_in_use,

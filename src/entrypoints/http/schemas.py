@@ -14,7 +14,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final, Generic, Self, TypeVar
 
-from pydantic import MISSING, AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    MISSING,
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
+from pydantic.config import JsonDict
 
 from application.paging import Page
 from domain.errors import InvalidValue
@@ -33,19 +42,31 @@ from domain.unset import UNSET
 # Escaped code points read the same in Python's and ECMAScript's regular expressions.
 _SPACE: Final = "".join(f"\\u{ord(c):04x}" for c in WHITESPACE)
 NO_NUL: Final = "^[^\\u0000]*$"
-# Trimmed, 1..200 characters, no NUL: written out because JSON Schema has no "trim".
-TITLE_PATTERN: Final = (
-    f"^[{_SPACE}]*[^{_SPACE}\\u0000]"
-    f"(?:[^\\u0000]{{0,{TITLE_MAX_LENGTH - 2}}}[^{_SPACE}\\u0000])?[{_SPACE}]*$"
-)
+
+
+def _ranges(characters: str) -> str:
+    """A regular-expression class body for `characters`, with runs written as ranges."""
+    points, parts = sorted(map(ord, characters)), []
+    start = previous = points[0]
+    for point in [*points[1:], -1]:
+        if point == previous + 1:
+            previous = point
+            continue
+        parts.append(
+            f"\\u{start:04x}" if start == previous else f"\\u{start:04x}-\\u{previous:04x}"
+        )
+        start = previous = point
+    return "".join(parts)
+
+
+_SPACES: Final = _ranges(WHITESPACE)
+TITLE_PATTERN: Final = f"^[^\\u0000]*[^{_SPACES}\\u0000][^\\u0000]*$"
+"""Not blank and no NUL. The lengths are stated as `minLength`/`maxLength`; they apply
+once white space is trimmed, which JSON Schema cannot say (the description does)."""
 TAG_INPUT_PATTERN: Final = f"^[{_SPACE}]*[A-Za-z0-9_-]{{1,{TAG_MAX_LENGTH}}}[{_SPACE}]*$"
 
 
 T = TypeVar("T")
-
-
-def _schema(**extra: Any) -> dict[str, Any]:
-    return extra
 
 
 def _rule(rule: Callable[[T], object]) -> AfterValidator:
@@ -70,38 +91,58 @@ def given(value: Any) -> Any:
 Title = Annotated[
     str,
     Field(
-        description="1..200 characters after trimming white space; not blank.",
-        json_schema_extra=_schema(pattern=TITLE_PATTERN),
+        description=f"1..{TITLE_MAX_LENGTH} characters once surrounding white space is "
+        "trimmed (the API trims it); not blank; no NUL character.",
+        examples=["Ship FastAPI CRUD"],
+        # The lengths apply to the trimmed title, which JSON Schema cannot express;
+        # checked exactly by the domain rule.
+        json_schema_extra={
+            "minLength": 1,
+            "maxLength": TITLE_MAX_LENGTH,
+            "pattern": TITLE_PATTERN,
+        },
     ),
     _rule(normalize_title),
 ]
 Description = Annotated[
     str | None,
-    Field(max_length=DESCRIPTION_MAX_LENGTH, json_schema_extra=_schema(pattern=NO_NUL)),
+    Field(
+        max_length=DESCRIPTION_MAX_LENGTH,
+        examples=["Add async SQLAlchemy + migrations"],
+        json_schema_extra={"pattern": NO_NUL},
+    ),
     _rule(check_storable),
 ]
 Body = Annotated[
     str,
-    Field(max_length=BODY_MAX_LENGTH, json_schema_extra=_schema(pattern=NO_NUL)),
+    Field(max_length=BODY_MAX_LENGTH, examples=["World"], json_schema_extra={"pattern": NO_NUL}),
     _rule(check_storable),
 ]
 TagInput = Annotated[
     str,
     Field(
         description="Trimmed and lower-cased: 1..50 of a-z, 0-9, '-' and '_'.",
-        json_schema_extra=_schema(pattern=TAG_INPUT_PATTERN),
+        examples=["backend"],
+        json_schema_extra={"pattern": TAG_INPUT_PATTERN},
     ),
     _rule(lambda tag: normalize_tags([tag])),
 ]
 TagList = Annotated[
     list[TagInput],
     Field(
-        max_length=MAX_TAGS, description="Duplicates are merged; the response lists them sorted."
+        max_length=MAX_TAGS,
+        description="Duplicates are merged; the response lists them sorted.",
+        examples=[["backend", "urgent"]],
     ),
 ]
 SearchTerm = Annotated[
     str,
-    Field(min_length=1, max_length=SEARCH_MAX_LENGTH, json_schema_extra=_schema(pattern=NO_NUL)),
+    Field(
+        min_length=1,
+        max_length=SEARCH_MAX_LENGTH,
+        examples=["ship"],
+        json_schema_extra={"pattern": NO_NUL},
+    ),
     _rule(check_storable),
 ]
 
@@ -110,15 +151,51 @@ def _rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-Timestamp = Annotated[datetime, PlainSerializer(_rfc3339, return_type=str, when_used="json")]
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(_rfc3339, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {"type": "string", "format": "date-time", "examples": ["2026-11-24T07:00:00.123456Z"]}
+    ),
+]
 """UTC with exactly six fraction digits, even when they are zeros: `…T07:00:00.000000Z`.
 (Pydantic leaves out a zero fraction, and fixed-width text sorts as it reads.)"""
 
-_INPUT = ConfigDict(extra="forbid", strict=True)
+
+def _example(example: JsonDict, *, strict_input: bool = False) -> ConfigDict:
+    """A model's configuration with its example, which Swagger UI's "Try it out" sends;
+    input models are strict and forbid unknown fields (no mass assignment)."""
+    extra: JsonDict = {"examples": [example]}
+    if strict_input:
+        return ConfigDict(extra="forbid", strict=True, json_schema_extra=extra)
+    return ConfigDict(json_schema_extra=extra)
+
+
+TASK_EXAMPLE: Final[JsonDict] = {
+    "id": 42,
+    "title": "Ship FastAPI CRUD",
+    "description": "Add async SQLAlchemy + migrations",
+    "done": False,
+    "tags": ["backend", "urgent"],
+    "created_at": "2026-11-24T07:00:00.123456Z",
+    "updated_at": "2026-11-24T07:00:00.123456Z",
+    "version": 1,
+}
+NOTE_EXAMPLE: Final[JsonDict] = {
+    "id": 7,
+    "title": "Hello",
+    "body": "World",
+    "created_at": "2026-11-24T07:00:00.123456Z",
+    "updated_at": "2026-11-24T07:00:00.123456Z",
+    "version": 1,
+}
+_TASK_INPUT: Final[JsonDict] = {
+    key: TASK_EXAMPLE[key] for key in ("title", "description", "done", "tags")
+}
 
 
 class TaskCreate(BaseModel):
-    model_config = _INPUT
+    model_config = _example(_TASK_INPUT, strict_input=True)
 
     title: Title
     description: Description = None
@@ -129,7 +206,7 @@ class TaskCreate(BaseModel):
 class TaskPatch(BaseModel):
     """Fields left out are unchanged; `description: null` clears it."""
 
-    model_config = _INPUT
+    model_config = _example({"done": True, "tags": ["backend"]}, strict_input=True)
 
     title: Title | MISSING = MISSING
     description: Description | MISSING = MISSING
@@ -137,7 +214,17 @@ class TaskPatch(BaseModel):
     tags: TagList | MISSING = MISSING
 
 
-class TaskOut(BaseModel):
+class ResourceOut(BaseModel):
+    """A resource as sent: its fields read from the entity by name, not listed again."""
+
+    @classmethod
+    def of(cls, entity: object) -> Self:
+        return cls.model_validate(entity, from_attributes=True)
+
+
+class TaskOut(ResourceOut):
+    model_config = _example(TASK_EXAMPLE)
+
     id: int
     title: str
     description: str | None
@@ -149,7 +236,7 @@ class TaskOut(BaseModel):
 
 
 class NoteCreate(BaseModel):
-    model_config = _INPUT
+    model_config = _example({"title": "Hello", "body": "World"}, strict_input=True)
 
     title: Title
     body: Body = ""
@@ -158,13 +245,15 @@ class NoteCreate(BaseModel):
 class NotePatch(BaseModel):
     """Fields left out are unchanged."""
 
-    model_config = _INPUT
+    model_config = _example({"body": "World, again"}, strict_input=True)
 
     title: Title | MISSING = MISSING
     body: Body | MISSING = MISSING
 
 
-class NoteOut(BaseModel):
+class NoteOut(ResourceOut):
+    model_config = _example(NOTE_EXAMPLE)
+
     id: int
     title: str
     body: str
@@ -196,9 +285,13 @@ class PageOut(BaseModel, Generic[ItemT]):
         )
 
 
+def _page_example(item: JsonDict) -> ConfigDict:
+    return _example({"items": [item], "total": 1, "limit": 20, "offset": 0, "next_cursor": None})
+
+
 class TaskPage(PageOut[TaskOut]):
-    pass
+    model_config = _page_example(TASK_EXAMPLE)
 
 
 class NotePage(PageOut[NoteOut]):
-    pass
+    model_config = _page_example(NOTE_EXAMPLE)

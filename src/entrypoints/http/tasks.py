@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from domain.tags import MAX_TAGS
-from domain.task import Task, TaskChanges, TaskFilters
-from entrypoints.http import conditional
+from domain.task import TaskChanges, TaskFilters
+from entrypoints.http import etags
 from entrypoints.http.auth import CurrentAccount
 from entrypoints.http.dependencies import (
     Flag,
@@ -24,8 +24,7 @@ from entrypoints.http.dependencies import (
     require_merge_patch,
 )
 from entrypoints.http.documentation import ResourceResponses, merge_patch
-from entrypoints.http.paging import add_next_link
-from entrypoints.http.representation import not_modified, send_created, send_current
+from entrypoints.http.links import add_next_link
 from entrypoints.http.schemas import (
     SearchTerm,
     TagInput,
@@ -40,19 +39,6 @@ router = APIRouter(prefix="/tasks", tags=["tasks"])
 responses = ResourceResponses.of("task", "/tasks/{task_id}", "task_id")
 _JSON_BODY = [Depends(require_json)]
 _MERGE_PATCH = [Depends(require_merge_patch)]
-
-
-def task_out(task: Task) -> TaskOut:
-    return TaskOut(
-        id=task.id,
-        title=task.title,
-        description=task.description,
-        done=task.done,
-        tags=list(task.tags),
-        created_at=task.created_at,
-        updated_at=task.updated_at,
-        version=task.version,
-    )
 
 
 @router.post(
@@ -79,8 +65,8 @@ async def create_task(
         idempotency=idempotency(idempotency_key, payload),
     )
     task = created.resource
-    send_created(response, f"/tasks/{task.id}", task.version, replayed=created.replayed)
-    return task_out(task)
+    etags.send_created(response, f"/tasks/{task.id}", task.version, replayed=created.replayed)
+    return TaskOut.of(task)
 
 
 @router.get("", summary="List tasks", responses=responses.listed)
@@ -102,7 +88,7 @@ async def list_tasks(
     filters = TaskFilters.of(q=q, done=flag(done), tags=tag or ())
     page = await tasks.list(account, filters, paging)
     add_next_link(request, response, page)
-    return TaskPage.of(page, [task_out(task) for task in page.items])
+    return TaskPage.of(page, [TaskOut.of(task) for task in page.items])
 
 
 @router.get("/{task_id}", summary="Get a task", response_model=TaskOut, responses=responses.fetched)
@@ -114,10 +100,10 @@ async def get_task(
     if_none_match: IfNoneMatch = None,
 ) -> Any:
     task = await tasks.get(account, task_id)
-    if unchanged := not_modified(if_none_match, task.version):
+    if unchanged := etags.not_modified(if_none_match, task.version):
         return unchanged
-    send_current(response, task.version)
-    return task_out(task)
+    etags.send_current(response, task.version)
+    return TaskOut.of(task)
 
 
 @router.patch(
@@ -141,9 +127,9 @@ async def update_task(
         done=given(payload.done),
         tags=given(payload.tags),
     )
-    task = await tasks.update(account, task_id, changes, conditional.if_match(if_match))
-    send_current(response, task.version)
-    return task_out(task)
+    task = await tasks.update(account, task_id, changes, etags.if_match(if_match))
+    etags.send_current(response, task.version)
+    return TaskOut.of(task)
 
 
 @router.delete(
@@ -156,4 +142,4 @@ async def update_task(
 async def delete_task(
     account: CurrentAccount, task_id: Id, tasks: Tasks, if_match: IfMatch = None
 ) -> None:
-    await tasks.delete(account, task_id, conditional.if_match(if_match))
+    await tasks.delete(account, task_id, etags.if_match(if_match))

@@ -1,9 +1,16 @@
-"""ETags and the conditional request headers (RFC 9110 §8.8.3, §13.1)."""
+"""Entity tags, all of them: a resource's ETag, parsing and matching `If-Match` and
+`If-None-Match` (RFC 9110 §8.8.3, §13.1), and the headers that carry them.
+
+The application only checks versions (`application/preconditions.py`); turning
+versions into tags and tags into versions is HTTP's business, and happens here.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Final
+
+from fastapi import Response
 
 from application.preconditions import ANY_VERSION, Precondition
 
@@ -68,3 +75,22 @@ def none_match(header: str | None, version: int) -> bool:
         return True
     current = str(version)
     return any(tag == current for _, tag in _entity_tags(header))
+
+
+def send_created(response: Response, location: str, version: int, *, replayed: bool) -> None:
+    """The headers of a 201: where the resource is, its ETag, and whether this is a replay."""
+    response.headers["Location"] = location
+    response.headers["ETag"] = etag(version)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+
+
+def send_current(response: Response, version: int) -> None:
+    response.headers["ETag"] = etag(version)
+
+
+def not_modified(if_none_match: str | None, version: int) -> Response | None:
+    """The 304 to send instead of the resource, if the client's copy is current."""
+    if none_match(if_none_match, version):
+        return Response(status_code=304, headers={"ETag": etag(version)})
+    return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from application.preconditions import ANY_VERSION, Precondition
-from entrypoints.http.conditional import etag, if_match, none_match
+from entrypoints.http.etags import etag, if_match, none_match
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,117 @@
+"""Logging: structlog over the standard library, so every line comes out one way.
+
+The service's own lines (structlog loggers) and everyone else's (uvicorn,
+SQLAlchemy, Alembic: standard-library loggers) go through one structlog
+`ProcessorFormatter` on one stderr handler: JSON objects, one a line, in
+production; readable colored lines on a terminal. Every line written while a
+request is handled carries that request's `request_id`, and its `account_id`
+once the request is authenticated (bound with
+`structlog.contextvars.bind_contextvars(account_id=...)`).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from contextvars import ContextVar
+from typing import Any, Final, Literal
+
+import structlog
+from structlog.typing import EventDict, Processor, WrappedLogger
+
+LogFormat = Literal["auto", "console", "json"]
+
+NO_REQUEST: Final = "-"
+request_id: ContextVar[str] = ContextVar("request_id", default=NO_REQUEST)
+"""The id of the request being handled by the current task, or "-" outside requests."""
+
+ACCOUNT_ID: Final = "account_id"
+"""The context key the authentication dependency binds the caller's account id to."""
+
+
+def add_request_id(_logger: WrappedLogger, _method: str, event: EventDict) -> EventDict:
+    rid = request_id.get()
+    if rid != NO_REQUEST:
+        event.setdefault("request_id", rid)
+    return event
+
+
+# Run on every line, ours at the call and the standard library's at formatting
+# time: both in the thread, and so in the context, that logged it.
+_SHARED: Final[list[Processor]] = [
+    add_request_id,
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
+
+
+def resolve(log_format: LogFormat) -> Literal["console", "json"]:
+    """`auto` is JSON unless stderr is a terminal, where a person reads it."""
+    if log_format == "auto":
+        return "console" if sys.stderr.isatty() else "json"
+    return log_format
+
+
+def formatter(renderer: Literal["console", "json"]) -> logging.Formatter:
+    """The formatter of the service's handler; `dictConfig` calls it in every process
+    that configures logging (uvicorn's workers too), so it configures structlog as well."""
+    _configure_structlog()
+    last: list[Processor]
+    if renderer == "json":
+        last = [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
+    else:
+        # A plain traceback: rich's would print every frame's local variables,
+        # passwords and tokens among them.
+        last = [
+            structlog.dev.ConsoleRenderer(
+                colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
+            )
+        ]
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_SHARED,
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *last],
+    )
+
+
+def _configure_structlog() -> None:
+    structlog.configure(
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *_SHARED,
+            structlog.stdlib.PositionalArgumentsFormatter(),
+            structlog.processors.StackInfoRenderer(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+
+
+def logging_config(level: str, log_format: LogFormat = "auto") -> dict[str, Any]:
+    """A `logging.config.dictConfig` for the service and for uvicorn's workers."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "structured": {"()": f"{__name__}.formatter", "renderer": resolve(log_format)}
+        },
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stderr",
+                "formatter": "structured",
+            }
+        },
+        "root": {"level": level.upper(), "handlers": ["stderr"]},
+        "loggers": {
+            # Uvicorn logs through the root handler; its access log is replaced by
+            # the service's own, which knows the route template and the request id.
+            "uvicorn": {"handlers": [], "propagate": True},
+            "uvicorn.error": {"handlers": [], "propagate": True},
+            "uvicorn.access": {"handlers": [], "propagate": False},
+            "alembic": {"level": "INFO"},
+        },
+    }
