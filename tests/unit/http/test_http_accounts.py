@@ -16,8 +16,9 @@ import pytest
 from entrypoints.secret_key import ACCESS_TOKEN_KEY, derive
 from support.accounts import PASSWORD, sign_up_and_log_in, unique_email
 from support.clock import SteppingClock
+from support.settings import TEST_SECRET_KEY
 
-SECRET = b"unit-test-secret-key-0123456789abcdef"
+SECRET = TEST_SECRET_KEY.encode()  # the one the `settings` fixture gives the app
 KEY = derive(SECRET, ACCESS_TOKEN_KEY)
 
 
