@@ -13,7 +13,7 @@ from entrypoints.settings import Settings
 def document() -> str:
     container = Container()
     # Settings of its own: the document does not depend on the environment.
-    container.settings.override(Settings(database_url="memory://", _env_file=None))  # type: ignore[call-arg]
+    container.settings.override(Settings(database_url="memory://", _env_file=None))
     return json.dumps(create_app(container).openapi(), indent=2, ensure_ascii=False) + "\n"
 
 

@@ -125,7 +125,7 @@ async def test_search_on_postgresql_is_served_by_trigram_indexes(
                 result = await connection.execute(
                     text("SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE '%trgm'")
                 )
-                definitions: dict[str, str] = dict(result.tuples().all())
+                definitions: dict[str, str] = dict(result.all())
         finally:
             await engine.dispose()
 
@@ -298,7 +298,7 @@ async def test_ids_of_deleted_rows_are_never_handed_out_again_on_sqlite(tmp_path
             result = await connection.execute(
                 text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
             )
-            definitions: dict[str, str] = dict(result.tuples().all())
+            definitions: dict[str, str] = dict(result.all())
     finally:
         await engine.dispose()
     for table in ("accounts", "tasks", "notes"):

@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,23 +23,18 @@ import pytest
 
 from adapters.sqlalchemy.engine import SqlDatabase
 from entrypoints.container import Container
-from entrypoints.settings import Settings
+from entrypoints.settings import DEFAULT_DATABASE_URL
 from support.auth import bearer
 from support.databases import SqlStore
 from support.owners import OWNER
+from support.ports import free_port
 from support.postgres import unavailable
+from support.settings import isolated_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "deploy" / "nginx.conf"
 TASKS_API = Path(sys.executable).with_name("tasks-api")
 SECRET_KEY = "nginx-test-secret-key-0123456789abcdef"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def wait_until_up(url: str) -> None:
@@ -154,7 +148,9 @@ async def accounts(postgresql_database: SqlDatabase) -> None:
 def api(front: str, accounts: None) -> Iterator[httpx.Client]:
     """A client through nginx, signed in with a token the instances' key signed."""
     container = Container()
-    container.settings.override(Settings(secret_key=SECRET_KEY, _env_file=None))
+    container.settings.override(
+        isolated_settings(database_url=DEFAULT_DATABASE_URL, secret_key=SECRET_KEY)
+    )
     with httpx.Client(base_url=front, timeout=15, headers=bearer(container, OWNER)) as client:
         yield client
 

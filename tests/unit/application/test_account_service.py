@@ -16,6 +16,7 @@ from application.errors import (
     InvalidGrant,
     TooManyAttempts,
 )
+from application.ports import UnitOfWorkFactory
 from domain.errors import InvalidInput
 from support.accounts import PASSWORD, FastHasher
 from support.clock import SteppingClock
@@ -35,7 +36,7 @@ def hasher() -> FastHasher:
 
 
 @pytest.fixture
-def accounts(uow, clock: SteppingClock, hasher: FastHasher) -> AccountService:  # type: ignore[no-untyped-def]
+def accounts(uow: UnitOfWorkFactory, clock: SteppingClock, hasher: FastHasher) -> AccountService:
     return AccountService(uow=uow, clock=clock, hasher=hasher, signer=JwtAccessTokens(KEY))
 
 
