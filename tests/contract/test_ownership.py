@@ -57,14 +57,12 @@ async def pair(backend: tuple[str, SqlStore | None]) -> AsyncIterator[Pair]:
         transport = httpx.ASGITransport(app=app)
         other = await stack.enter_async_context(
             httpx.AsyncClient(
-                transport=transport, base_url="http://testserver", headers=_bearer(app, OTHER)
+                transport=transport,
+                base_url="http://testserver",
+                headers=bearer(app.state.container, OTHER),
             )
         )
         yield Pair(owner, other)
-
-
-def _bearer(app: Any, account: int) -> dict[str, str]:
-    return bearer(app.state.container, account)
 
 
 TASK = {"title": "Owner's plan", "description": "secret", "tags": ["private", "x"], "done": True}
