@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 ASSET_URL = re.compile(r'(?:src|href)\s*=\s*["\']([^"\']+)')
 
@@ -56,3 +57,21 @@ async def test_the_redoc_pages_are_kept_out_of_the_schema(client: httpx.AsyncCli
     paths = (await client.get("/openapi.json")).json()["paths"]
 
     assert not [path for path in paths if "redoc" in path]
+
+
+async def test_redoc_requests_are_counted_under_bounded_routes(client: httpx.AsyncClient) -> None:
+    await client.get("/redoc")
+    await client.get("/redoc-assets/redoc.standalone.js")
+    await client.get("/redoc-assets/no-such-file.js")
+
+    routes = {
+        (sample.labels["route"], sample.labels["status"])
+        for family in text_string_to_metric_families((await client.get("/metrics")).text)
+        for sample in family.samples
+        if sample.name == "http_requests_total"
+    }
+
+    assert ("/redoc", "200") in routes
+    assert ("/redoc-assets/{path}", "200") in routes
+    assert ("/redoc-assets/{path}", "404") in routes
+    assert not [route for route, _ in routes if "standalone" in route or "no-such" in route]
