@@ -1,4 +1,4 @@
-"""OpenAPI documentation of responses, and Swagger UI served from the package's own files."""
+"""OpenAPI documentation of responses, and Swagger UI and ReDoc served from packaged files."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi import Path as PathParam
-from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse
@@ -139,6 +139,10 @@ def only_problem_json(schema: dict[str, Any]) -> dict[str, Any]:
 # Swagger UI's own files, as packaged by fastapi-swagger.
 _ASSETS: Final = str(files("fastapi_swagger") / "resources")
 _ASSET_URL: Final = "/docs-assets"
+# ReDoc's standalone bundle (MIT, its license beside it), as packaged by
+# fastapi-standalone-docs; only its files are used, not its patching of FastAPI.
+_REDOC_ASSETS: Final = str(files("fastapi_standalone_docs") / "static" / "redoc")
+_REDOC_ASSET_URL: Final = "/redoc-assets"
 
 router = APIRouter(include_in_schema=False)
 
@@ -154,6 +158,19 @@ async def swagger_ui(request: Request) -> HTMLResponse:
         swagger_favicon_url=f"{_ASSET_URL}/favicon-32x32.png",
         # Swagger UI would otherwise send the schema to validator.swagger.io for a badge.
         swagger_ui_parameters={"validatorUrl": None},
+    )
+
+
+@router.get("/redoc")
+async def redoc(request: Request) -> HTMLResponse:
+    """ReDoc, as offline as /docs: its bundle from here, and no web fonts (its default
+    page loads them from Google; the bundle falls back to the system's fonts)."""
+    return get_redoc_html(
+        openapi_url=request.app.openapi_url,
+        title=f"{request.app.title} API",
+        redoc_js_url=f"{_REDOC_ASSET_URL}/redoc.standalone.js",
+        redoc_favicon_url=f"{_ASSET_URL}/favicon-32x32.png",
+        with_google_fonts=False,
     )
 
 
@@ -221,3 +238,4 @@ def install(app: FastAPI) -> None:
     app.include_router(problem_types)
     app.include_router(router)
     app.mount(_ASSET_URL, StaticFiles(directory=_ASSETS), name="docs-assets")
+    app.mount(_REDOC_ASSET_URL, StaticFiles(directory=_REDOC_ASSETS), name="redoc-assets")
