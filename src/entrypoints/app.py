@@ -49,8 +49,6 @@ def create_app(container: Container | None = None) -> FastAPI:
     # Routes ask the container for their services on each request (no thread-pool
     # hop: see `http/dependencies.py`), so overrides made after this still count.
     app.state.container = container
-    # The token signer is read by http/auth.py from app state.
-    app.state.access_tokens = container.access_tokens()
     app.state.metrics = metrics.HttpMetrics(settings.prometheus_multiproc_dir)
 
     for router in (

@@ -11,6 +11,7 @@ from entrypoints.container import Container
 from entrypoints.settings import Settings
 from support.apps import client_of
 from support.clock import SteppingClock
+from support.databases import add_test_accounts_in_memory
 from support.owners import OWNER
 
 
@@ -21,6 +22,7 @@ async def test_expired_idempotency_keys_are_purged_while_the_app_runs(
     container.settings.override(settings.model_copy(update={"idempotency_purge_seconds": 0.01}))
     container.clock.override(clock)
     database: MemoryDatabase = container.database()
+    add_test_accounts_in_memory(database)
     app = create_app(container)
 
     async with client_of(app) as client:
