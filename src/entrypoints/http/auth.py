@@ -2,9 +2,10 @@
 
 A route that needs an account declares `account: CurrentAccount` and gets the
 id of the account its access token was issued for, once `Authenticator` has
-checked the token (in-process) and that its account still exists (from the
-process's `KnownAccounts`: no database round trip but a rare miss's). So a
-deleted account's token is a 401 on every endpoint, not a 404 or an empty page.
+checked the token (in-process) and that its account still exists (in the
+process's `KnownAccounts`, which asks the database only on a miss: once per
+account per `ACCOUNT_CACHE_SECONDS`). So a deleted account's token is a 401 on
+every endpoint, not a 404 or an empty page.
 """
 
 from __future__ import annotations
