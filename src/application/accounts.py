@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -60,6 +62,96 @@ def refresh_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class KnownAccounts:
+    """The accounts this process has lately found to exist, so that checking the account
+    of a request's token costs no database round trip: a hit is one dict lookup.
+
+    API.md refuses a deleted account's token at once, on every endpoint, though the
+    token itself stays valid until it expires. Asking the database on every request
+    would double the round trips of the hottest path (`GET /tasks/{id}` is one
+    statement), so the answer is kept here, bounded in time and size:
+
+    - A miss asks the store once (`AccountStore.exists`, by primary key) and, if the
+      account is there, trusts that for `ttl` seconds. Absence is not remembered: ids
+      are never reused, but a deleted account's token is rare and the lookup cheap.
+    - `DELETE /users/me` forgets the account in this process right after its commit
+      (`forget`), so this process refuses the token from the next request on.
+    - Another process (a worker of `serve --workers N`, or a host on the same
+      PostgreSQL) still holds its entry, and refuses the token when that expires: at
+      most `ttl` seconds after the deletion. Meanwhile nothing leaks and nothing is
+      made: the account's rows went with it (ON DELETE CASCADE), so a read there finds
+      nothing (404, an empty page) and a write fails the owner's foreign key (401).
+      Exactness across processes would cost a shared store or a round trip on every
+      request; a short `ttl` bounds the window instead (`ttl=0` asks every time).
+    - At most `capacity` accounts are kept; the oldest entry makes room for a new one.
+
+    Durations come from `monotonic`, not the `Clock`: a wall clock may jump, and
+    reading a test's stepping clock would shift the timestamps the test checks.
+    """
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        *,
+        ttl: float,
+        capacity: int,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if ttl < 0 or capacity < 1:
+            raise ValueError("ttl must be at least 0 and capacity at least 1")
+        self._uow = uow
+        self._ttl = ttl
+        self._capacity = capacity
+        self._monotonic = monotonic
+        self._until: dict[int, float] = {}
+        """Account id: when to stop trusting it. In insertion order, which, with one
+        `ttl` for all, is also the order in which they expire."""
+        self._forgotten = 0
+        """How many accounts `forget` has been told of: a lookup that spans a `forget`
+        may have read the account before its deletion, and must not be remembered."""
+
+    async def exists(self, account_id: int) -> bool:
+        until = self._until.get(account_id)
+        if until is not None and self._monotonic() < until:
+            return True
+        forgotten = self._forgotten
+        async with self._uow(read_only=True) as uow:
+            found = await uow.accounts.exists(account_id)
+        if found and forgotten == self._forgotten:
+            self._remember(account_id)
+        else:
+            self._until.pop(account_id, None)
+        return found
+
+    def forget(self, account_id: int) -> None:
+        """The account has been deleted: stop trusting that it exists, from now on."""
+        self._forgotten += 1
+        self._until.pop(account_id, None)
+
+    def _remember(self, account_id: int) -> None:
+        entries = self._until
+        entries.pop(account_id, None)  # to the end of the order, with its new expiry
+        while len(entries) >= self._capacity:
+            del entries[next(iter(entries))]
+        entries[account_id] = self._monotonic() + self._ttl
+
+
+class Authenticator:
+    """Who sends a request: the account its access token was issued for, if that still
+    exists. The token is checked in-process; the account, by `KnownAccounts`."""
+
+    def __init__(self, *, signer: TokenSigner, accounts: KnownAccounts) -> None:
+        self._signer = signer
+        self._accounts = accounts
+
+    async def account_of(self, token: str) -> int:
+        """The account id; `InvalidToken` (`AccountGone` for a deleted account) if refused."""
+        account_id = self._signer.verify(token)
+        if not await self._accounts.exists(account_id):
+            raise AccountGone
+        return account_id
+
+
 def _login_email(username: str) -> str | None:
     """The email a login names, as stored; None if it cannot be anyone's."""
     try:
@@ -76,12 +168,14 @@ class AccountService:
         clock: Clock,
         hasher: PasswordHasher,
         signer: TokenSigner,
+        known: KnownAccounts,
         policy: AccountPolicy | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._hasher = hasher
         self._signer = signer
+        self._known = known
         self._policy = policy or AccountPolicy()
 
     async def sign_up(self, *, email: str, password: str) -> Account:
@@ -163,15 +257,22 @@ class AccountService:
         async with self._uow(read_only=True) as uow:
             account = await uow.accounts.by_id(account_id)
         if account is None:
+            self._known.forget(account_id)  # deleted through another process
             raise AccountGone
         return account
 
     async def delete_me(self, account_id: int) -> None:
         """Delete the account with its tasks, notes, tokens and idempotency keys."""
-        async with self._uow() as uow:
-            if not await uow.accounts.delete(account_id):
-                raise AccountGone
-            await uow.commit()
+        try:
+            async with self._uow() as uow:
+                if not await uow.accounts.delete(account_id):
+                    raise AccountGone  # deleted through another process meanwhile
+                await uow.commit()
+        finally:
+            # After the commit, not before: a lookup in between would still find the
+            # account and trust it for another `ttl`. Forgetting an account that
+            # stays (the commit failed) only costs one lookup.
+            self._known.forget(account_id)
 
     async def purge_expired(self) -> int:
         """Delete refresh tokens past their expiry and failures no window counts any more."""

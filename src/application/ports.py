@@ -200,6 +200,11 @@ class AccountStore(Protocol):
     async def by_id(self, account_id: int) -> Account | None: ...
 
     @abstractmethod
+    async def exists(self, account_id: int) -> bool:
+        """Whether the account exists: the cheapest question a store can be asked of it,
+        for the bearer check's rare cache misses (see `application.accounts.KnownAccounts`)."""
+
+    @abstractmethod
     async def change_password_hash(self, account_id: int, password_hash: str) -> None: ...
 
     @abstractmethod

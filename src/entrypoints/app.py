@@ -49,8 +49,6 @@ def create_app(container: Container | None = None) -> FastAPI:
     # Routes ask the container for their services on each request (no thread-pool
     # hop: see `http/dependencies.py`), so overrides made after this still count.
     app.state.container = container
-    # The token signer is read by http/auth.py from app state.
-    app.state.access_tokens = container.access_tokens()
     app.state.metrics = metrics.HttpMetrics(settings.prometheus_multiproc_dir)
 
     for router in (
@@ -80,7 +78,7 @@ def create_app(container: Container | None = None) -> FastAPI:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     container: Container = app.state.container
-    purge = asyncio.create_task(_purge_idempotency_keys(container))
+    purge = asyncio.create_task(_purge_expired(container))
     # Everything allocated so far lives as long as the process: keep it out of
     # the collector's way, and collect young objects less often.
     gc.collect()
@@ -95,17 +93,35 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await container.database().close()
 
 
-async def _purge_idempotency_keys(container: Container) -> None:
-    """Delete expired idempotency keys now and then, for as long as the app runs."""
+async def _purge_expired(container: Container) -> None:
+    """Now and then, for as long as the app runs, delete what no request can use any
+    more: expired idempotency keys, expired refresh tokens, and failed logins older
+    than any lockout window. Each purge is its own transaction: one that fails is
+    logged and tried again next time, and holds up none of the others."""
     interval = container.settings().idempotency_purge_seconds
-    make_uow, clock = container.unit_of_work, container.clock()
+    clock = container.clock()
+
+    async def idempotency_keys() -> int:
+        async with container.unit_of_work() as uow:
+            purged: int = await uow.idempotency.purge_expired(clock.now())
+            await uow.commit()
+        return purged
+
+    async def refresh_tokens_and_login_failures() -> int:
+        purged: int = await container.account_service().purge_expired()
+        return purged
+
+    purges = (
+        ("idempotency keys", idempotency_keys),
+        ("refresh tokens and login failures", refresh_tokens_and_login_failures),
+    )
     while True:
         await asyncio.sleep(interval)
-        try:
-            async with make_uow() as uow:
-                purged = await uow.idempotency.purge_expired(clock.now())
-                await uow.commit()
-            if purged:
-                log.info("purged %d expired idempotency keys", purged)
-        except Exception:
-            log.exception("purging expired idempotency keys failed; will retry")
+        for what, purge in purges:
+            try:
+                purged = await purge()
+            except Exception:
+                log.exception("purging expired %s failed; will retry", what)
+            else:
+                if purged:
+                    log.info("purged %d expired %s", purged, what)

@@ -6,6 +6,7 @@ else SQLAlchemy's. Tests swap any provider with `.override()`.
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from dependency_injector import containers, providers
@@ -18,7 +19,7 @@ from adapters.passwords import Argon2PasswordHasher
 from adapters.sqlalchemy.engine import EngineOptions, open_database
 from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from adapters.tokens import JwtAccessTokens
-from application.accounts import AccountService
+from application.accounts import AccountService, Authenticator, KnownAccounts
 from application.cursors import CursorCodec
 from application.idempotency import IdempotencyPolicy
 from application.notes import NoteService
@@ -95,10 +96,24 @@ class Container(containers.DeclarativeContainer):
         idempotency=idempotency,
     )
     password_hasher = providers.Singleton(Argon2PasswordHasher)
+    # Seconds that only go forward, for durations; tests step it.
+    monotonic = providers.Object(time.monotonic)
+    # One per process: what `DELETE /users/me` forgets, every request's bearer check sees.
+    known_accounts = providers.Singleton(
+        KnownAccounts,
+        unit_of_work.provider,
+        ttl=settings.provided.account_cache_seconds,
+        capacity=settings.provided.account_cache_size,
+        monotonic=monotonic,
+    )
+    authenticator = providers.Singleton(
+        Authenticator, signer=access_tokens, accounts=known_accounts
+    )
     account_service = providers.Factory(
         AccountService,
         uow=unit_of_work.provider,
         clock=clock,
         hasher=password_hasher,
         signer=access_tokens,
+        known=known_accounts,
     )

@@ -37,6 +37,17 @@ class Settings(BaseSettings):
         "Required on PostgreSQL; on SQLite one is generated and kept beside the database "
         "file, on memory one per process.",
     )
+    account_cache_seconds: float = Field(
+        30,
+        ge=0,
+        description="How long a process trusts, without asking the database, that the "
+        "account of an access token it has seen still exists. An account deleted through "
+        "another process (worker or host) has its tokens refused by this one at most this "
+        "long after; its own process refuses them at once. 0 asks on every request.",
+    )
+    account_cache_size: int = Field(
+        10_000, ge=1, description="Accounts a process remembers as existing, at most."
+    )
     max_body_bytes: int = Field(1024 * 1024, ge=1, description="Largest accepted request body.")
     idempotency_ttl_seconds: int = Field(
         24 * 3600, ge=1, description="How long a response is replayed for its Idempotency-Key."
@@ -45,7 +56,10 @@ class Settings(BaseSettings):
         30, ge=1, description="How long a request in flight holds its Idempotency-Key."
     )
     idempotency_purge_seconds: float = Field(
-        600, gt=0, description="How often expired idempotency keys are deleted."
+        600,
+        gt=0,
+        description="How often expired idempotency keys and refresh tokens, and failed "
+        "logins no longer counted, are deleted.",
     )
     request_receive_timeout_seconds: float = Field(
         10.0,

@@ -52,3 +52,22 @@ def notes(store: Store, clock: SteppingClock, pager: Pager) -> NoteService:
     return NoteService(
         uow=store.unit_of_work, clock=clock, pager=pager, idempotency=IdempotencyPolicy()
     )
+
+
+@pytest.fixture(
+    params=[
+        "memory",
+        pytest.param("sqlite", marks=_DATABASE),
+        pytest.param("postgresql", marks=_DATABASE),
+    ]
+)
+def backend(request: pytest.FixtureRequest) -> tuple[str, SqlStore | None]:
+    """For tests over HTTP: each store's URL, and the store to empty (none for memory, new
+    with each app). Sync, so it may set up the session fixtures."""
+    if request.param == "memory":
+        return "memory://", None
+    database: SqlDatabase = request.getfixturevalue(f"{request.param}_database")
+    url: str = request.getfixturevalue(
+        "postgres_url" if request.param == "postgresql" else "sqlite_url"
+    )
+    return url, SqlStore(request.param, database)

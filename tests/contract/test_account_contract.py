@@ -42,6 +42,25 @@ async def test_accounts_are_found_by_email_and_id_and_emails_are_unique(store: S
     assert by_email == by_id == new_account().stored_as(account_id)
 
 
+async def test_an_account_exists_from_its_commit_until_its_deletion(store: Store) -> None:
+    async with store.unit_of_work() as uow:
+        account = await uow.accounts.add(new_account())
+        assert account is not None
+        assert await uow.accounts.exists(account.id), "seen inside its own unit of work"
+    async with store.unit_of_work(read_only=True) as uow:
+        assert not await uow.accounts.exists(account.id), "rolled back"
+
+    account_id = await add_account(store)
+    async with store.unit_of_work(read_only=True) as uow:
+        assert await uow.accounts.exists(account_id)
+        assert not await uow.accounts.exists(account_id + 1)
+    async with store.unit_of_work() as uow:
+        assert await uow.accounts.delete(account_id)
+        await uow.commit()
+    async with store.unit_of_work(read_only=True) as uow:
+        assert not await uow.accounts.exists(account_id)
+
+
 async def test_a_password_hash_can_be_replaced(store: Store) -> None:
     account_id = await add_account(store)
     async with store.unit_of_work() as uow:

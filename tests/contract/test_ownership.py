@@ -11,37 +11,16 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.sqlalchemy.engine import SqlDatabase
 from support.apps import app_over, client_of
 from support.auth import bearer
 from support.databases import SqlStore
 from support.owners import OTHER, OWNER
-
-_DATABASE = pytest.mark.database
 
 
 @dataclass(frozen=True)
 class Pair:
     owner: httpx.AsyncClient
     other: httpx.AsyncClient
-
-
-@pytest.fixture(
-    params=[
-        "memory",
-        pytest.param("sqlite", marks=_DATABASE),
-        pytest.param("postgresql", marks=_DATABASE),
-    ]
-)
-def backend(request: pytest.FixtureRequest) -> tuple[str, SqlStore | None]:
-    """Each store's URL, and the store to empty (sync, so it may set up the session ones)."""
-    if request.param == "memory":
-        return "memory://", None
-    database: SqlDatabase = request.getfixturevalue(f"{request.param}_database")
-    url: str = request.getfixturevalue(
-        "postgres_url" if request.param == "postgresql" else "sqlite_url"
-    )
-    return url, SqlStore(request.param, database)
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ from application.paging import MAX_OFFSET
 from entrypoints.app import create_app
 from entrypoints.container import Container
 from support.auth import bearer
-from support.databases import add_test_accounts
+from support.databases import add_test_accounts, add_test_accounts_in_memory
 from support.owners import OWNER
 from support.settings import isolated_settings
 
@@ -131,6 +131,8 @@ def _has_header(case: OpenApiCase, name: str) -> bool:
 def build_app(database_url: str) -> FastAPI:
     container = Container()
     container.settings.override(isolated_settings(database_url=database_url))
+    if container.backend() == "memory":
+        add_test_accounts_in_memory(container.database())
     return create_app(container)
 
 
@@ -222,6 +224,7 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
             fresh = MemoryDatabase()
             for field in dataclasses.fields(fresh):
                 setattr(memory, field.name, getattr(fresh, field.name))
+            add_test_accounts_in_memory(memory)
 
         def forget_idempotency_keys() -> None:
             memory.idempotency.clear()

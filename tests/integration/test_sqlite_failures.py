@@ -13,6 +13,7 @@ from sqlalchemy import exc
 from adapters.sqlalchemy.failures import is_unavailable
 from entrypoints.migrate import migrate
 from support.apps import app_over, client_of
+from support.owners import OWNER
 
 
 def _failure(run: str, path: Path) -> exc.OperationalError:
@@ -62,6 +63,12 @@ async def test_a_missing_table_is_a_500_problem_and_readiness_fails(tmp_path: Pa
     await migrate(url)
     with sqlite3.connect(tmp_path / "dropped.db") as connection:
         connection.execute("DROP TABLE notes")
+        # The account the client's token names: a token of no account is refused first.
+        connection.execute(
+            "INSERT INTO accounts (id, email, password_hash, created_at) "
+            "VALUES (?, 'owner@example.com', '!', '2026-11-24 07:00:00.000000')",
+            (OWNER,),
+        )
 
     async with client_of(app_over(url)) as client:
         listed = await client.get("/notes")

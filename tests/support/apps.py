@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from entrypoints.app import create_app
 from entrypoints.container import Container
 from support.auth import bearer
+from support.databases import add_test_accounts_in_memory
 from support.owners import OWNER
 from support.settings import isolated_settings
 
@@ -20,6 +21,8 @@ def app_over(url: str) -> FastAPI:
     """The real app, wired by the real container, on the database at `url`."""
     container = Container()
     container.settings.override(isolated_settings(database_url=url, db_pool_size=20))
+    if container.backend() == "memory":
+        add_test_accounts_in_memory(container.database())  # SQL ones have them from `reset`
     return create_app(container)
 
 

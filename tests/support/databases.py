@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -15,6 +16,7 @@ from adapters.sqlalchemy.engine import SqlDatabase
 from adapters.sqlalchemy.tables import accounts, metadata
 from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from application.ports import UnitOfWork
+from domain.account import Account
 from support.owners import ACCOUNTS
 
 
@@ -37,6 +39,7 @@ class MemoryStore:
 
     async def reset(self) -> None:
         self.database = MemoryDatabase()
+        add_test_accounts_in_memory(self.database)
 
 
 @dataclass
@@ -60,6 +63,23 @@ class SqlStore:
                     await connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608
                 await connection.execute(text("DELETE FROM sqlite_sequence"))
             await add_test_accounts(connection)
+
+
+def add_test_accounts_in_memory(database: MemoryDatabase) -> None:
+    """The tests' accounts in a memory database, as `add_test_accounts` puts them in SQL
+    ones: a token of theirs is refused if its account does not exist."""
+    tables = database.account_tables
+    for account_id in ACCOUNTS:
+        account = Account(
+            id=account_id,
+            email=f"account-{account_id}@example.com",
+            password_hash="!",
+            created_at=datetime.now(UTC),
+        )
+        tables.accounts[account_id] = account
+        tables.by_email[account.email] = account_id
+    # Accounts made later go after them, as the SQL identity does.
+    tables.account_ids = itertools.count(max(next(tables.account_ids), max(ACCOUNTS) + 1))
 
 
 async def add_test_accounts(connection: AsyncConnection) -> None:

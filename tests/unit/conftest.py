@@ -21,6 +21,7 @@ from entrypoints.settings import Settings
 from support.accounts import FastHasher
 from support.auth import bearer
 from support.clock import SteppingClock
+from support.databases import add_test_accounts_in_memory
 from support.owners import OWNER
 from support.settings import isolated_settings
 
@@ -62,6 +63,7 @@ def container(settings: Settings, clock: SteppingClock) -> Container:
     container.settings.override(settings)
     container.clock.override(clock)
     container.password_hasher.override(FastHasher())
+    add_test_accounts_in_memory(container.database())  # whose tokens the tests send
     return container
 
 

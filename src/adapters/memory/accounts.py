@@ -80,6 +80,9 @@ class MemoryAccountStore(AccountStore):
     async def by_id(self, account_id: int) -> Account | None:
         return self._tables.accounts.get(account_id)
 
+    async def exists(self, account_id: int) -> bool:
+        return account_id in self._tables.accounts
+
     async def change_password_hash(self, account_id: int, password_hash: str) -> None:
         account = self._tables.accounts.get(account_id)
         if account is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exc, insert, select, update
+from sqlalchemy import bindparam, delete, exc, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -38,6 +38,8 @@ class AccountStatements:
         columns = (accounts.c.id, accounts.c.email, accounts.c.password_hash, accounts.c.created_at)
         self.by_email = select(*columns).where(accounts.c.email == bindparam("match_email"))
         self.by_id = select(*columns).where(accounts.c.id == bindparam("match_id"))
+        # Found by the primary key, and nothing of the row is sent back.
+        self.exists = select(literal(1)).where(accounts.c.id == bindparam("match_id"))
         self.change_hash = (
             update(accounts)
             .where(accounts.c.id == bindparam("match_id"))
@@ -95,6 +97,10 @@ class SqlAccountStore(AccountStore):
 
     async def by_id(self, account_id: int) -> Account | None:
         return await self._one(self._sql.by_id, {"match_id": account_id})
+
+    async def exists(self, account_id: int) -> bool:
+        found = await self._connection.execute(self._sql.exists, {"match_id": account_id})
+        return found.first() is not None
 
     async def change_password_hash(self, account_id: int, password_hash: str) -> None:
         await self._connection.execute(

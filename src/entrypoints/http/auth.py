@@ -1,10 +1,11 @@
 """Who is asking: the bearer token of a request, verified in-process.
 
 A route that needs an account declares `account: CurrentAccount` and gets the
-id of the account its access token was issued for. Verifying a JWT costs no
-database round trip; that the account still exists rides on the request's own
-statements, which read and write only that owner's rows (a deleted account's
-rows are gone, and inserting for it fails its foreign key: `AccountGone`).
+id of the account its access token was issued for, once `Authenticator` has
+checked the token (in-process) and that its account still exists (in the
+process's `KnownAccounts`, which asks the database only on a miss: once per
+account per `ACCOUNT_CACHE_SECONDS`). So a deleted account's token is a 401 on
+every endpoint, not a 404 or an empty page.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import structlog
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
+from application.accounts import Authenticator
 from application.errors import InvalidToken, TokenProblem
-from application.ports import TokenSigner
 from entrypoints.log_setup import ACCOUNT_ID
 
 REALM: Final = 'Bearer realm="tasks-api"'
@@ -29,8 +30,10 @@ bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 async def _current_account(request: Request, token: Annotated[str | None, Depends(bearer)]) -> int:
     if not token:  # no Authorization header, another scheme, or "Bearer" alone
         raise InvalidToken(TokenProblem.MISSING, "This request needs a bearer access token")
-    tokens: TokenSigner = request.app.state.access_tokens
-    account_id = tokens.verify(token)
+    # From the container on each request, as every service is (http/dependencies.py):
+    # a singleton's provider call, so overrides made after the app was built count.
+    authenticator: Authenticator = request.app.state.container.authenticator()
+    account_id = await authenticator.account_of(token)
     # On every log line of the request from here on, the access line included (this
     # dependency is async, so it runs in the request's own context).
     structlog.contextvars.bind_contextvars(**{ACCOUNT_ID: account_id})

@@ -9,7 +9,7 @@ import pytest
 from adapters.memory.store import MemoryDatabase
 from adapters.passwords import Argon2PasswordHasher
 from adapters.tokens import JwtAccessTokens
-from application.accounts import AccountService, TokenPair
+from application.accounts import AccountService, KnownAccounts, TokenPair
 from application.errors import (
     AccountGone,
     EmailTaken,
@@ -36,8 +36,17 @@ def hasher() -> FastHasher:
 
 
 @pytest.fixture
-def accounts(uow: UnitOfWorkFactory, clock: SteppingClock, hasher: FastHasher) -> AccountService:
-    return AccountService(uow=uow, clock=clock, hasher=hasher, signer=JwtAccessTokens(KEY))
+def known(uow: UnitOfWorkFactory) -> KnownAccounts:
+    return KnownAccounts(uow, ttl=60, capacity=10, monotonic=lambda: 0.0)
+
+
+@pytest.fixture
+def accounts(
+    uow: UnitOfWorkFactory, clock: SteppingClock, hasher: FastHasher, known: KnownAccounts
+) -> AccountService:
+    return AccountService(
+        uow=uow, clock=clock, hasher=hasher, signer=JwtAccessTokens(KEY), known=known
+    )
 
 
 async def login(

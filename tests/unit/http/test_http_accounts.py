@@ -156,11 +156,19 @@ async def test_revoke_answers_200_even_for_an_unknown_token(client: httpx.AsyncC
 
 async def test_deleting_me_is_204_and_the_token_then_401(client: httpx.AsyncClient) -> None:
     headers = await sign_up_and_log_in(client)
+    created = await client.post("/tasks", json={"title": "mine"}, headers=headers)
+    assert created.status_code == 201
+    assert (await client.get("/tasks", headers=headers)).json()["items"]
     assert (await client.delete("/users/me", headers=headers)).status_code == 204
 
+    # The reads that used to answer 404 or an empty page; every endpoint, on every
+    # store: tests/contract/test_deleted_account.py.
     for response in (
         await client.get("/users/me", headers=headers),
         await client.delete("/users/me", headers=headers),
+        await client.get(f"/tasks/{created.json()['id']}", headers=headers),
+        await client.get("/tasks", headers=headers),
+        await client.get("/notes", headers=headers),
     ):
         assert response.status_code == 401
         assert response.headers["WWW-Authenticate"] == (
