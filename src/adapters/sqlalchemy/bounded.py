@@ -34,7 +34,7 @@ BUDGET_MARGIN = 0.5
 
 @asynccontextmanager
 async def bounded_connection(
-    engine: AsyncEngine, admission: AdmissionGate, budget: float, *, read_only: bool = False
+    engine: AsyncEngine, admission: AdmissionGate, budget: float, *, autocommit: bool = False
 ) -> AsyncIterator[AsyncConnection]:
     """A connection of `engine`'s pool, once `admission` lets this work in, for `budget` seconds.
 
@@ -55,9 +55,9 @@ async def bounded_connection(
         try:
             async with asyncio.timeout_at(None if cut else deadline):
                 try:
-                    if read_only:
+                    if autocommit:
                         # A single statement needs no BEGIN and COMMIT: two round trips fewer.
-                        await connection.execution_options(isolation_level="AUTOCOMMIT")
+                        await _autocommit(connection)
                     yield connection
                 except BaseException as error:
                     if not isinstance(error, Exception) or is_unavailable(error):
@@ -72,12 +72,24 @@ async def bounded_connection(
                 cut.cancel()
 
 
+async def _autocommit(connection: AsyncConnection) -> None:
+    if connection.dialect.name == "postgresql":
+        # asyncpg's adapter only records the level (it opens its transactions
+        # itself, lazily): no I/O, so no hop into SQLAlchemy's greenlet, which
+        # costs more than the rest of it.
+        connection.sync_connection.execution_options(isolation_level="AUTOCOMMIT")  # type: ignore[union-attr]
+    else:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
 async def _cut_at(deadline: float, connection: AsyncConnection) -> asyncio.TimerHandle | None:
     """Arrange for `connection` to be terminated at `deadline`, if its driver can do that."""
     dialect = connection.dialect
     if not dialect.has_terminate:
         return None
-    raw = (await connection.get_raw_connection()).dbapi_connection
+    # Read without `get_raw_connection()`'s greenlet hop: a connection just
+    # checked out is valid, and reading it does no I/O.
+    raw = connection.sync_connection.connection.dbapi_connection  # type: ignore[union-attr]
     if raw is None:  # pragma: no cover (a connection just checked out has one)
         return None
     return asyncio.get_running_loop().call_at(deadline, _terminate, dialect, raw)
