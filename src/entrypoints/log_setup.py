@@ -47,6 +47,34 @@ _SHARED: Final[list[Processor]] = [
 ]
 
 
+class FastLogger:
+    """A structlog-formatted logger for a line written on every request: the access line.
+
+    The line is the one a structlog logger writes (same processors, same
+    handler and formatter), without the generic machinery around them: the
+    bound logger's proxying and the standard library's search of the stack
+    for the caller's file and line (which nothing prints) were half of the
+    ~50 µs a line cost.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._logger = logging.getLogger(name)
+
+    def info(self, event: str, **fields: Any) -> None:
+        logger = self._logger
+        if not logger.isEnabledFor(logging.INFO):
+            return
+        event_dict: EventDict = {"event": event, **fields}
+        for processor in _SHARED:
+            event_dict = processor(logger, "info", event_dict)  # type: ignore[assignment]
+        record = logging.LogRecord(logger.name, logging.INFO, "", 0, event_dict, None, None)
+        # What structlog's `wrap_for_formatter` attaches: the formatter renders the
+        # event dict as a structlog line rather than as a foreign one.
+        record._logger = logger
+        record._name = "info"
+        logger.handle(record)
+
+
 def resolve(log_format: LogFormat) -> Literal["console", "json"]:
     """`auto` is JSON unless stderr is a terminal, where a person reads it."""
     if log_format == "auto":
