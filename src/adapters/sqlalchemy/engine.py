@@ -13,7 +13,12 @@ from sqlalchemy.pool import PoolProxiedConnection
 
 from adapters.sqlalchemy.accounts import AccountStatements
 from adapters.sqlalchemy.admission import AdmissionGate
-from adapters.sqlalchemy.bounded import BUDGET_MARGIN, bounded_connection
+from adapters.sqlalchemy.bounded import (
+    BUDGET_MARGIN,
+    CHECKING_OUT_SYNCHRONOUSLY,
+    PoolWatch,
+    bounded_connection,
+)
 from adapters.sqlalchemy.execution import (
     AsyncpgExecutor,
     CompiledStatements,
@@ -70,6 +75,8 @@ class SqlDatabase:
         self.accounts = AccountStatements(dialect)
         self._compiled = CompiledStatements(engine.dialect) if dialect == "postgresql" else None
         """On PostgreSQL, the repositories' statements run straight on asyncpg (`execution`)."""
+        self._watch = PoolWatch(engine) if dialect == "postgresql" else None
+        """On PostgreSQL, idle connections are checked out without a greenlet (`bounded`)."""
 
     def connection(
         self, *, read_only: bool = False
@@ -82,6 +89,7 @@ class SqlDatabase:
             # With asyncpg used directly, the unit of work sends BEGIN itself, and
             # SQLAlchemy must not open a transaction of its own beside it.
             autocommit=read_only or self._compiled is not None,
+            watch=self._watch,
         )
 
     def executor(self, connection: AsyncConnection) -> Executor:
@@ -166,6 +174,8 @@ def _discard_if_closed(
     failing once per pooled connection. A connection dropped silently (no
     FIN, e.g. a host that vanished) still fails its request, and is discarded.
     """
+    if CHECKING_OUT_SYNCHRONOUSLY.get():
+        return  # the lease checks, and discards a closed one without the pool's I/O
     driver = proxy.driver_connection
     if driver is not None and driver.is_closed():
         raise exc.DisconnectionError("the server closed this pooled connection")
