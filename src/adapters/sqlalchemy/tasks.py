@@ -10,13 +10,16 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     String,
+    all_,
     any_,
     bindparam,
     delete,
     func,
     insert,
     select,
+    update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
 from adapters.sqlalchemy.execution import Executor, Row
 from adapters.sqlalchemy.failures import account_gone_on_missing_owner
@@ -73,8 +76,11 @@ class TaskStatements:
         self.rows = RowStatements(tasks, self.columns)
         self.insert_tags = insert(task_tags)
         self.delete_tags = delete(task_tags).where(task_tags.c.task_id == bindparam("task_id"))
-        self.add: Select[Any] | None = _add_with_tags() if dialect == "postgresql" else None
+        postgresql = dialect == "postgresql"
+        self.add: Select[Any] | None = _add_with_tags() if postgresql else None
         """On PostgreSQL, a task and its tags in one statement (one round trip)."""
+        self.update_with_tags: Select[Any] | None = _update_with_tags() if postgresql else None
+        """On PostgreSQL, a task's new version and its new tags in one statement."""
         self._postgresql = dialect == "postgresql"
         self._lists: dict[_ListShape, Select[Any]] = {}
 
@@ -169,6 +175,42 @@ def _add_with_tags() -> Select[Any]:
     return select(created.c.id).add_cte(tagged)
 
 
+def _update_with_tags() -> Select[Any]:
+    """Write a task's new content if it is still at `match_version`, and make its tags
+    `new_tags` (an array, maybe empty): one statement; gives how many tasks it wrote."""
+    mine = (
+        tasks.c.id == bindparam("match_id"),
+        tasks.c.owner_id == bindparam("match_owner"),
+        tasks.c.version == bindparam("match_version"),
+    )
+    columns = ("title", "title_folded", "description", "done", "updated_at", "version")
+    updated = (
+        update(tasks)
+        .where(*mine)
+        .values({name: bindparam(f"new_{name}", type_=tasks.c[name].type) for name in columns})
+        .returning(tasks.c.id, tasks.c.owner_id)
+        .cte("updated")
+    )
+    new_tags = bindparam("new_tags", type_=ARRAY(String()))
+    # The tags dropped and the tags added never overlap: the statement's parts see
+    # the same snapshot, and none of them sees what another writes.
+    dropped = (
+        delete(task_tags)
+        .where(task_tags.c.task_id.in_(select(updated.c.id)), task_tags.c.tag != all_(new_tags))
+        .cte("dropped")
+    )
+    added = (
+        postgresql_insert(task_tags)
+        .from_select(
+            ["task_id", "owner_id", "tag"],
+            select(updated.c.id, updated.c.owner_id, func.unnest(new_tags)),
+        )
+        .on_conflict_do_nothing()
+        .cte("added")
+    )
+    return select(func.count().label("written")).select_from(updated).add_cte(dropped, added)
+
+
 def _task(row: Row) -> Task:
     # PostgreSQL's array_agg gives NULL for a task without tags, SQLite's json_group_array [].
     tags = row["tags"] or ()
@@ -232,6 +274,16 @@ class SqlTaskRepository(Repository[Task, NewTask, TaskFilters]):
             "updated_at": updated.updated_at,
             "version": updated.version,
         }
+        if updated.tags != current.tags and self._sql.update_with_tags is not None:
+            params = {f"new_{name}": value for name, value in values.items()}
+            params |= {
+                "new_tags": list(updated.tags),
+                "match_id": current.id,
+                "match_owner": owner,
+                "match_version": current.version,
+            }
+            row = await self._execute.row(self._sql.update_with_tags, params)
+            return row is not None and row["written"] == 1
         if not await self._rows.update(owner, current.id, current.version, values):
             return False
         if updated.tags != current.tags:
