@@ -64,7 +64,7 @@ class FastLogger:
         logger = self._logger
         if not logger.isEnabledFor(logging.INFO):
             return
-        event_dict: EventDict = {"event": event, **fields}
+        event_dict: EventDict = {**fields, "event": event}  # in the order structlog gives
         for processor in _SHARED:
             event_dict = processor(logger, "info", event_dict)  # type: ignore[assignment]
         record = logging.LogRecord(logger.name, logging.INFO, "", 0, event_dict, None, None)
@@ -72,6 +72,7 @@ class FastLogger:
         # event dict as a structlog line rather than as a foreign one.
         record._logger = logger
         record._name = "info"
+        setattr(record, _FAST, True)  # `_Formatter` may render it the short way
         logger.handle(record)
 
 
@@ -97,10 +98,32 @@ def formatter(renderer: Literal["console", "json"]) -> logging.Formatter:
                 colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
             )
         ]
-    return structlog.stdlib.ProcessorFormatter(
+    return _Formatter(
         foreign_pre_chain=_SHARED,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *last],
     )
+
+
+class _Formatter(structlog.stdlib.ProcessorFormatter):
+    """structlog's formatter, with a short way for the lines of `FastLogger`.
+
+    Their records carry a complete event dict and nothing for the standard
+    library to add (no arguments, exception or stack): the formatter's final
+    processors alone give the line, without the copy of the record and the
+    standard library's formatting pass that the general way makes.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        if not getattr(record, _FAST, False):
+            return super().format(record)
+        event_dict: Any = {**record.msg, "_record": record, "_from_structlog": True}  # type: ignore[dict-item]
+        for processor in self.processors:
+            event_dict = processor(record._logger, "info", event_dict)  # type: ignore[attr-defined]
+        line: str = event_dict
+        return line
+
+
+_FAST: Final = "_fast_line"
 
 
 def _configure_structlog() -> None:
