@@ -78,7 +78,8 @@ class SqlAlchemyExecutor(Executor):
         return result.rowcount
 
     async def many(self, statement: Executable, params: Sequence[Params]) -> None:
-        await self.connection.execute(statement, [dict(values) for values in params])
+        if params:  # SQLAlchemy would run it once without values (an INSERT of defaults)
+            await self.connection.execute(statement, [dict(values) for values in params])
 
     async def begin(self) -> None:
         """Nothing to send: SQLAlchemy begins with the first statement."""
