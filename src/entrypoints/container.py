@@ -19,6 +19,7 @@ from adapters.passwords import Argon2PasswordHasher
 from adapters.sqlalchemy.engine import EngineOptions, open_database
 from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from adapters.tokens import JwtAccessTokens
+from adapters.verified_tokens import VerifiedTokens
 from application.accounts import AccountService, Authenticator, KnownAccounts
 from application.cursors import CursorCodec
 from application.idempotency import IdempotencyPolicy
@@ -76,8 +77,10 @@ class Container(containers.DeclarativeContainer):
     pager = providers.Singleton(
         Pager, providers.Singleton(CursorCodec, providers.Callable(derive, secret, CURSOR_KEY))
     )
+    # Each token string verified once until it expires (adapters/verified_tokens.py).
     access_tokens = providers.Singleton(
-        JwtAccessTokens, providers.Callable(derive, secret, ACCESS_TOKEN_KEY)
+        VerifiedTokens,
+        providers.Singleton(JwtAccessTokens, providers.Callable(derive, secret, ACCESS_TOKEN_KEY)),
     )
     idempotency = providers.Singleton(idempotency_policy, settings)
 

@@ -47,6 +47,35 @@ _SHARED: Final[list[Processor]] = [
 ]
 
 
+class FastLogger:
+    """A structlog-formatted logger for a line written on every request: the access line.
+
+    The line is the one a structlog logger writes (same processors, same
+    handler and formatter), without the generic machinery around them: the
+    bound logger's proxying and the standard library's search of the stack
+    for the caller's file and line (which nothing prints) were half of the
+    ~50 µs a line cost.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._logger = logging.getLogger(name)
+
+    def info(self, event: str, **fields: Any) -> None:
+        logger = self._logger
+        if not logger.isEnabledFor(logging.INFO):
+            return
+        event_dict: EventDict = {**fields, "event": event}  # in the order structlog gives
+        for processor in _SHARED:
+            event_dict = processor(logger, "info", event_dict)  # type: ignore[assignment]
+        record = logging.LogRecord(logger.name, logging.INFO, "", 0, event_dict, None, None)
+        # What structlog's `wrap_for_formatter` attaches: the formatter renders the
+        # event dict as a structlog line rather than as a foreign one.
+        record._logger = logger
+        record._name = "info"
+        setattr(record, _FAST, True)  # `_Formatter` may render it the short way
+        logger.handle(record)
+
+
 def resolve(log_format: LogFormat) -> Literal["console", "json"]:
     """`auto` is JSON unless stderr is a terminal, where a person reads it."""
     if log_format == "auto":
@@ -69,10 +98,32 @@ def formatter(renderer: Literal["console", "json"]) -> logging.Formatter:
                 colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
             )
         ]
-    return structlog.stdlib.ProcessorFormatter(
+    return _Formatter(
         foreign_pre_chain=_SHARED,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *last],
     )
+
+
+class _Formatter(structlog.stdlib.ProcessorFormatter):
+    """structlog's formatter, with a short way for the lines of `FastLogger`.
+
+    Their records carry a complete event dict and nothing for the standard
+    library to add (no arguments, exception or stack): the formatter's final
+    processors alone give the line, without the copy of the record and the
+    standard library's formatting pass that the general way makes.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        if not getattr(record, _FAST, False):
+            return super().format(record)
+        event_dict: Any = {**record.msg, "_record": record, "_from_structlog": True}  # type: ignore[dict-item]
+        for processor in self.processors:
+            event_dict = processor(record._logger, "info", event_dict)  # type: ignore[attr-defined]
+        line: str = event_dict
+        return line
+
+
+_FAST: Final = "_fast_line"
 
 
 def _configure_structlog() -> None:

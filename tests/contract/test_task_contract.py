@@ -297,3 +297,36 @@ async def test_leaving_a_unit_of_work_without_commit_rolls_back(store: Store) ->
     async with store.unit_of_work(read_only=True) as uow:
         assert await uow.tasks.get(OWNER, kept.id) == kept
         assert await uow.tasks.get(OWNER, kept.id + 1) is None
+
+
+async def test_a_change_of_tags_keeps_drops_and_adds_them(tasks: TaskService) -> None:
+    task = (await tasks.create(OWNER, title="t", tags=["keep", "drop"])).resource
+
+    updated = await tasks.update(OWNER, task.id, TaskChanges(tags=["keep", "add"]))
+
+    assert updated.tags == ("add", "keep")
+    assert await tasks.get(OWNER, task.id) == updated
+    assert await titles(tasks, tags=["drop"]) == []
+    assert await titles(tasks, tags=["add", "keep"]) == ["t"]
+
+
+async def test_a_stale_write_of_new_tags_writes_nothing(store: Store) -> None:
+    from support.clock import START
+
+    async with store.unit_of_work() as uow:
+        stale = await uow.tasks.add(OWNER, NewTask.create(title="t", tags=["a"], now=START))
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        current = stale.changed(TaskChanges(done=True), START)
+        assert await uow.tasks.update(OWNER, stale, current)
+        await uow.commit()
+
+    async with store.unit_of_work() as uow:
+        written = await uow.tasks.update(
+            OWNER, stale, stale.changed(TaskChanges(tags=["b"]), START)
+        )
+        await uow.commit()
+
+    assert not written
+    async with store.unit_of_work(read_only=True) as uow:
+        assert await uow.tasks.get(OWNER, stale.id) == current

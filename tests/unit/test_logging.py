@@ -17,7 +17,7 @@ from fastapi import Depends, FastAPI
 
 from entrypoints.app import create_app
 from entrypoints.container import Container
-from entrypoints.log_setup import ACCOUNT_ID, LogFormat, logging_config, resolve
+from entrypoints.log_setup import ACCOUNT_ID, FastLogger, LogFormat, logging_config, resolve
 from support.owners import OWNER
 
 
@@ -224,3 +224,27 @@ def test_auto_picks_console_on_a_terminal_and_json_otherwise(
     assert resolve("auto") == chosen
     assert resolve("json") == "json"
     assert resolve("console") == "console"
+
+
+@pytest.mark.parametrize("log_format", ["json", "console"])
+def test_the_fast_access_logger_writes_the_line_a_structlog_logger_writes(
+    restore_logging: None, log_format: LogFormat
+) -> None:
+    buffer = configure(log_format)
+    fields = {"method": "GET", "route": "/tasks/{task_id}", "status": 200, "client": "::1"}
+    structlog.contextvars.bind_contextvars(**{ACCOUNT_ID: 7})
+    try:
+        structlog.stdlib.get_logger("tasks_api.access").info("request", **fields)
+        FastLogger("tasks_api.access").info("request", **fields)
+    finally:
+        structlog.contextvars.unbind_contextvars(ACCOUNT_ID)
+
+    slow, fast = buffer.getvalue().splitlines()
+    if log_format == "json":
+        slow_record, fast_record = json.loads(slow), json.loads(fast)
+        assert slow_record.pop("timestamp") <= fast_record.pop("timestamp")
+        assert list(fast_record.items()) == list(slow_record.items())
+        assert fast_record[ACCOUNT_ID] == 7
+    else:
+        # The timestamp leads the line.
+        assert fast.split(" ", 1)[1] == slow.split(" ", 1)[1]

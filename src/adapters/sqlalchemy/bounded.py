@@ -17,11 +17,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextvars import ContextVar
+from types import TracebackType
 from typing import Any
 
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.pool import QueuePool
 
 from adapters.sqlalchemy.admission import AdmissionGate
 from adapters.sqlalchemy.failures import is_unavailable, unavailable_on_failure
@@ -32,10 +36,14 @@ BUDGET_MARGIN = 0.5
 """Seconds a piece of work may take beyond the statement timeout, for connecting and returning."""
 
 
-@asynccontextmanager
-async def bounded_connection(
-    engine: AsyncEngine, admission: AdmissionGate, budget: float, *, read_only: bool = False
-) -> AsyncIterator[AsyncConnection]:
+def bounded_connection(
+    engine: AsyncEngine,
+    admission: AdmissionGate,
+    budget: float,
+    *,
+    autocommit: bool = False,
+    watch: PoolWatch | None = None,
+) -> AbstractAsyncContextManager[AsyncConnection]:
     """A connection of `engine`'s pool, once `admission` lets this work in, for `budget` seconds.
 
     Connecting is cancelled at the budget (`TimeoutError`). Once connected, the
@@ -46,6 +54,159 @@ async def bounded_connection(
     (`StorageUnavailable`). Drivers that cannot terminate (SQLite's, whose
     statements are bounded by its own lock timeout) get the cancellation.
     """
+    if watch is not None and engine.dialect.name == "postgresql" and autocommit:
+        return _PostgresLease(engine, watch, admission, budget)
+    return _bounded_connection(engine, admission, budget, autocommit=autocommit)
+
+
+class _PostgresLease:
+    """`bounded_connection` on PostgreSQL in autocommit mode (every unit of work there, as
+    asyncpg is used directly and the unit of work sends BEGIN itself), for ~60 us less.
+
+    The same steps as the general case, without its generator-based context
+    managers, and without SQLAlchemy's greenlet when no I/O is involved: a
+    connection that is idle in the pool is checked out, and given back after
+    work that went well, synchronously (asyncpg's adapter has no transaction of
+    its own open in autocommit mode, so resetting it does no I/O). Connecting
+    anew, and every failure, take the general path's steps.
+    """
+
+    __slots__ = ("_admission", "_budget", "_connection", "_cut", "_engine", "_watch")
+
+    def __init__(
+        self, engine: AsyncEngine, watch: PoolWatch, admission: AdmissionGate, budget: float
+    ) -> None:
+        self._engine = engine
+        self._watch = watch
+        self._admission = admission
+        self._budget = budget
+        self._connection: AsyncConnection | None = None
+        self._cut: asyncio.TimerHandle | None = None
+
+    async def __aenter__(self) -> AsyncConnection:
+        await self._admission.enter()
+        try:
+            deadline = asyncio.get_running_loop().time() + self._budget
+            connection = _idle_connection(self._engine, self._watch)
+            if connection is not None and _server_closed(connection):
+                # After a database restart: drop it (its place reconnects when next used).
+                await discard(connection)
+                connection = None
+            if connection is None:
+                async with unavailable_on_failure(), asyncio.timeout_at(deadline):
+                    connection = await self._engine.connect()
+            self._connection = connection
+            self._cut = await _cut_at(deadline, connection)
+            try:
+                await _autocommit(connection)
+            except BaseException:
+                await discard(connection)
+                raise
+        except BaseException:
+            self._release()
+            raise
+        return connection
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        error: BaseException | None,
+        _traceback: TracebackType | None,
+    ) -> None:
+        connection = self._connection
+        assert connection is not None, "the lease was not entered"
+        try:
+            if error is not None:
+                if not isinstance(error, Exception) or is_unavailable(error):
+                    await discard(connection)
+                else:
+                    await _close_after_failure(connection)
+            elif not _give_back_now(connection):
+                await _close(connection)
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._cut is not None:
+            self._cut.cancel()
+        self._admission.leave()
+
+
+class PoolWatch:
+    """Which of a pool's places have lost their connection, from the pool's own events.
+
+    A place whose connection was invalidated (a failure, a discard) connects
+    anew when next checked out, which needs SQLAlchemy's greenlet: while there
+    is one, connections are checked out the general way.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.empty: set[int] = set()
+        pool = engine.sync_engine.pool
+        event.listen(pool, "invalidate", self._invalidated)
+        event.listen(pool, "close", self._lost)
+        event.listen(pool, "connect", self._connected)
+
+    def _invalidated(self, _dbapi: Any, record: Any, _error: BaseException | None) -> None:
+        self.empty.add(id(record))
+
+    def _lost(self, _dbapi: Any, record: Any) -> None:
+        self.empty.add(id(record))
+
+    def _connected(self, _dbapi: Any, record: Any) -> None:
+        self.empty.discard(id(record))
+
+
+def _idle_connection(engine: AsyncEngine, watch: PoolWatch) -> AsyncConnection | None:
+    """A connection idle in `engine`'s pool, checked out without I/O; None if there is none.
+
+    A pool with no idle connection, or with a place that lost its connection,
+    may have to connect, which needs SQLAlchemy's greenlet: the caller then
+    goes through `engine.connect()`. A pooled connection the server has closed
+    (see `engine._discard_if_closed`) is returned: the caller discards it.
+    """
+    pool = engine.sync_engine.pool
+    if watch.empty or not isinstance(pool, QueuePool) or pool.checkedin() == 0:
+        return None
+    token = CHECKING_OUT_SYNCHRONOUSLY.set(True)
+    try:
+        sync = engine.sync_engine.connect()
+    except exc.MissingGreenlet:  # pragma: no cover (the watch says when to expect it)
+        return None
+    finally:
+        CHECKING_OUT_SYNCHRONOUSLY.reset(token)
+    return AsyncConnection(engine, sync)
+
+
+CHECKING_OUT_SYNCHRONOUSLY: ContextVar[bool] = ContextVar(
+    "checking_out_synchronously", default=False
+)
+"""Set while `_idle_connection` checks out: the pool's checkout check (`engine._discard_if_closed`)
+must then not make the pool replace the connection, which would need I/O; the
+lease checks and discards it itself."""
+
+
+def _server_closed(connection: AsyncConnection) -> bool:
+    raw = connection.sync_connection.connection.driver_connection  # type: ignore[union-attr]
+    return raw is None or bool(raw.is_closed())
+
+
+def _give_back_now(connection: AsyncConnection) -> bool:
+    """Return a healthy connection to the pool synchronously; False if that needs I/O."""
+    sync = connection.sync_connection
+    if sync is None or sync.invalidated or sync.in_transaction():
+        return False
+    try:
+        sync.close()
+    except exc.MissingGreenlet:  # pragma: no cover (autocommit: nothing to roll back)
+        return False
+    return True
+
+
+@asynccontextmanager
+async def _bounded_connection(
+    engine: AsyncEngine, admission: AdmissionGate, budget: float, *, autocommit: bool = False
+) -> AsyncIterator[AsyncConnection]:
     async with admission.admitted():
         loop = asyncio.get_running_loop()
         deadline = loop.time() + budget
@@ -55,9 +216,9 @@ async def bounded_connection(
         try:
             async with asyncio.timeout_at(None if cut else deadline):
                 try:
-                    if read_only:
+                    if autocommit:
                         # A single statement needs no BEGIN and COMMIT: two round trips fewer.
-                        await connection.execution_options(isolation_level="AUTOCOMMIT")
+                        await _autocommit(connection)
                     yield connection
                 except BaseException as error:
                     if not isinstance(error, Exception) or is_unavailable(error):
@@ -72,12 +233,24 @@ async def bounded_connection(
                 cut.cancel()
 
 
+async def _autocommit(connection: AsyncConnection) -> None:
+    if connection.dialect.name == "postgresql":
+        # asyncpg's adapter only records the level (it opens its transactions
+        # itself, lazily): no I/O, so no hop into SQLAlchemy's greenlet, which
+        # costs more than the rest of it.
+        connection.sync_connection.execution_options(isolation_level="AUTOCOMMIT")  # type: ignore[union-attr]
+    else:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
 async def _cut_at(deadline: float, connection: AsyncConnection) -> asyncio.TimerHandle | None:
     """Arrange for `connection` to be terminated at `deadline`, if its driver can do that."""
     dialect = connection.dialect
     if not dialect.has_terminate:
         return None
-    raw = (await connection.get_raw_connection()).dbapi_connection
+    # Read without `get_raw_connection()`'s greenlet hop: a connection just
+    # checked out is valid, and reading it does no I/O.
+    raw = connection.sync_connection.connection.dbapi_connection  # type: ignore[union-attr]
     if raw is None:  # pragma: no cover (a connection just checked out has one)
         return None
     return asyncio.get_running_loop().call_at(deadline, _terminate, dialect, raw)

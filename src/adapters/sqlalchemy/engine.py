@@ -13,7 +13,18 @@ from sqlalchemy.pool import PoolProxiedConnection
 
 from adapters.sqlalchemy.accounts import AccountStatements
 from adapters.sqlalchemy.admission import AdmissionGate
-from adapters.sqlalchemy.bounded import BUDGET_MARGIN, bounded_connection
+from adapters.sqlalchemy.bounded import (
+    BUDGET_MARGIN,
+    CHECKING_OUT_SYNCHRONOUSLY,
+    PoolWatch,
+    bounded_connection,
+)
+from adapters.sqlalchemy.execution import (
+    AsyncpgExecutor,
+    CompiledStatements,
+    Executor,
+    SqlAlchemyExecutor,
+)
 from adapters.sqlalchemy.failures import unavailable_on_failure
 from adapters.sqlalchemy.idempotency import IdempotencyStatements
 from adapters.sqlalchemy.notes import NoteStatements
@@ -62,14 +73,33 @@ class SqlDatabase:
         self.notes = NoteStatements()
         self.idempotency = IdempotencyStatements(dialect)
         self.accounts = AccountStatements(dialect)
+        self._compiled = CompiledStatements(engine.dialect) if dialect == "postgresql" else None
+        """On PostgreSQL, the repositories' statements run straight on asyncpg (`execution`)."""
+        self._watch = PoolWatch(engine) if dialect == "postgresql" else None
+        """On PostgreSQL, idle connections are checked out without a greenlet (`bounded`)."""
 
     def connection(
         self, *, read_only: bool = False
     ) -> AbstractAsyncContextManager[AsyncConnection]:
         """A pooled connection for one piece of work, in turn and within `work_budget`."""
         return bounded_connection(
-            self.engine, self.admission, self.work_budget, read_only=read_only
+            self.engine,
+            self.admission,
+            self.work_budget,
+            # With asyncpg used directly, the unit of work sends BEGIN itself, and
+            # SQLAlchemy must not open a transaction of its own beside it.
+            autocommit=read_only or self._compiled is not None,
+            watch=self._watch,
         )
+
+    def executor(self, connection: AsyncConnection) -> Executor:
+        """What runs the repositories' statements on `connection`."""
+        if self._compiled is None:
+            return SqlAlchemyExecutor(connection)
+        # The pooled connection is checked out and valid: reading it does no I/O.
+        raw = connection.sync_connection.connection.driver_connection  # type: ignore[union-attr]
+        assert raw is not None, "a checked-out connection has its driver's"
+        return AsyncpgExecutor(connection, raw, self._compiled)
 
     async def ping(self) -> None:
         """Raise `StorageUnavailable` unless the database answers with the service's tables.
@@ -144,6 +174,8 @@ def _discard_if_closed(
     failing once per pooled connection. A connection dropped silently (no
     FIN, e.g. a host that vanished) still fails its request, and is discarded.
     """
+    if CHECKING_OUT_SYNCHRONOUSLY.get():
+        return  # the lease checks, and discards a closed one without the pool's I/O
     driver = proxy.driver_connection
     if driver is not None and driver.is_closed():
         raise exc.DisconnectionError("the server closed this pooled connection")

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Final
 
+import asyncpg
 from sqlalchemy import exc
 
 from application.errors import AccountGone, StorageUnavailable
@@ -52,6 +53,11 @@ they mean, so the error code is what tells them apart.
 def is_unavailable(error: BaseException) -> bool:
     if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
         return True
+    if type(error) is asyncpg.InterfaceError:
+        # Raised by asyncpg itself, used directly on PostgreSQL, when the connection
+        # is closed or was terminated at the budget. Its subclasses (bad arguments,
+        # unsupported features) are bugs.
+        return True
     sqlite_error = getattr(error, "orig", error)
     if isinstance(sqlite_error, sqlite3.Error):
         # Extended codes (SQLITE_IOERR_READ, ...) keep the primary code in the low byte.
@@ -95,5 +101,6 @@ def account_gone_on_missing_owner() -> Iterator[None]:
     """
     try:
         yield
-    except exc.IntegrityError as error:
+    except (exc.IntegrityError, asyncpg.IntegrityConstraintViolationError) as error:
+        # The second: raised by asyncpg itself, used directly on PostgreSQL.
         raise AccountGone from error

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import and_, bindparam, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.sqlalchemy.execution import Executor
 from adapters.sqlalchemy.failures import account_gone_on_missing_owner
 from adapters.sqlalchemy.tables import idempotency_keys as keys
 from application.ports import AlreadyClaimed, Claimed, IdempotencyStore, NewClaim
@@ -47,8 +47,8 @@ class IdempotencyStatements:
 
 
 class SqlIdempotencyStore(IdempotencyStore):
-    def __init__(self, connection: AsyncConnection, statements: IdempotencyStatements) -> None:
-        self._connection = connection
+    def __init__(self, executor: Executor, statements: IdempotencyStatements) -> None:
+        self._execute = executor
         self._sql = statements
 
     async def claim(self, claim: NewClaim) -> Claimed | AlreadyClaimed:
@@ -61,33 +61,31 @@ class SqlIdempotencyStore(IdempotencyStore):
         }
         match = {"match_owner": claim.owner, "match_scope": claim.scope, "match_key": claim.key}
         new = {"owner_id": claim.owner, "scope": claim.scope, "key": claim.key, **record}
-        execute = self._connection.execute
+        execute = self._execute
         # A key that is purged between two statements below is simply claimed on
         # the next turn; two turns always settle it.
         for _ in range(2):
             with account_gone_on_missing_owner():
-                inserted = await execute(self._sql.insert, new)
-            if inserted.rowcount == 1:
+                inserted = await execute.count(self._sql.insert, new)
+            if inserted == 1:
                 return Claimed(claim.token)
-            taken = await execute(self._sql.take_over, {**match, **record, "now": claim.now})
-            if taken.rowcount == 1:
+            taken = await execute.count(self._sql.take_over, {**match, **record, "now": claim.now})
+            if taken == 1:
                 return Claimed(claim.token)
-            held = (await execute(self._sql.held, match)).one_or_none()
+            held = await execute.row(self._sql.held, match)
             if held is not None:
-                return AlreadyClaimed(held.fingerprint, held.snapshot)
+                return AlreadyClaimed(held["fingerprint"], held["snapshot"])
         raise RuntimeError(f"idempotency key {claim.key!r} could neither be claimed nor read")
 
     async def complete(self, owner: int, scope: str, key: str, token: str, snapshot: str) -> bool:
         match = _match(owner, scope, key, token)
-        result = await self._connection.execute(self._sql.complete, {**match, "snapshot": snapshot})
-        return result.rowcount == 1
+        return await self._execute.count(self._sql.complete, {**match, "snapshot": snapshot}) == 1
 
     async def release(self, owner: int, scope: str, key: str, token: str) -> None:
-        await self._connection.execute(self._sql.release, _match(owner, scope, key, token))
+        await self._execute.count(self._sql.release, _match(owner, scope, key, token))
 
     async def purge_expired(self, now: datetime) -> int:
-        result = await self._connection.execute(self._sql.purge, {"now": now})
-        return result.rowcount
+        return await self._execute.count(self._sql.purge, {"now": now})
 
 
 def _match(owner: int, scope: str, key: str, token: str) -> dict[str, object]:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Select, or_
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.sqlalchemy.execution import Executor, Row
 from adapters.sqlalchemy.queries import (
-    AnyRow,
     contains,
     like_pattern,
     to_slice,
@@ -68,14 +67,14 @@ class NoteStatements:
         )
 
 
-def _note(row: AnyRow) -> Note:
+def _note(row: Row) -> Note:
     return Note(
-        id=row.id,
-        title=row.title,
-        body=row.body,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        version=row.version,
+        id=row["id"],
+        title=row["title"],
+        body=row["body"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        version=row["version"],
     )
 
 
@@ -90,10 +89,10 @@ def _values(note: Note | NewNote) -> dict[str, Any]:
 
 
 class SqlNoteRepository(Repository[Note, NewNote, NoteFilters]):
-    def __init__(self, connection: AsyncConnection, statements: NoteStatements) -> None:
-        self._connection = connection
+    def __init__(self, executor: Executor, statements: NoteStatements) -> None:
+        self._execute = executor
         self._sql = statements
-        self._rows = VersionedRows(connection, statements.rows, _note)
+        self._rows = VersionedRows(executor, statements.rows, _note)
 
     async def add(self, owner: int, new: NewNote) -> Note:
         values = {**_values(new), "created_at": new.created_at, "updated_at": new.created_at}
@@ -106,8 +105,8 @@ class SqlNoteRepository(Repository[Note, NewNote, NoteFilters]):
         params = window_params(owner, window)
         if filters.search is not None:
             params["search"] = like_pattern(filters.search)
-        result = await self._connection.execute(self._sql.list(filters, window), params)
-        return to_slice(result.all(), window, _note)
+        rows = await self._execute.rows(self._sql.list(filters, window), params)
+        return to_slice(rows, window, _note)
 
     async def update(self, owner: int, current: Note, updated: Note) -> bool:
         values = {

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Row, Select, Table, bindparam, func, select, true, tuple_
+from sqlalchemy import ColumnElement, Select, Table, bindparam, func, select, true, tuple_
 
+from adapters.sqlalchemy.execution import Row
 from application.paging import Slice, Window
 from domain.sorting import Sort
 
 E = TypeVar("E")
-AnyRow: TypeAlias = Row[*tuple[Any, ...]]
 
 
 def like_pattern(term: str) -> str:
@@ -89,9 +89,9 @@ def _order(key: ColumnElement[Any], row_id: ColumnElement[Any], sort: Sort) -> t
     return key.asc(), row_id.asc()
 
 
-def to_slice(rows: Sequence[AnyRow], window: Window, entity: Callable[[AnyRow], E]) -> Slice[E]:
+def to_slice(rows: Sequence[Row], window: Window, entity: Callable[[Row], E]) -> Slice[E]:
     """The slice in the rows of a `windowed()` statement."""
     if not window.with_total:
         return Slice([entity(row) for row in rows], None)
     # The count comes on every row, and alone on one row when the page is empty.
-    return Slice([entity(row) for row in rows if row.id is not None], rows[0].total)
+    return Slice([entity(row) for row in rows if row["id"] is not None], rows[0]["total"])

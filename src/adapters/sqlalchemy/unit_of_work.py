@@ -14,6 +14,7 @@ from adapters.sqlalchemy.accounts import (
     SqlRefreshTokenStore,
 )
 from adapters.sqlalchemy.engine import SqlDatabase
+from adapters.sqlalchemy.execution import Executor
 from adapters.sqlalchemy.failures import is_unavailable
 from adapters.sqlalchemy.idempotency import SqlIdempotencyStore
 from adapters.sqlalchemy.notes import SqlNoteRepository
@@ -32,7 +33,7 @@ class SqlUnitOfWork(UnitOfWork):
     def __init__(self, database: SqlDatabase, *, read_only: bool = False) -> None:
         self._database = database
         self._read_only = read_only
-        self._connection: AsyncConnection | None = None
+        self._executor: Executor | None = None
         self._lease: AbstractAsyncContextManager[AsyncConnection] | None = None
 
     async def __aenter__(self) -> Self:
@@ -40,11 +41,18 @@ class SqlUnitOfWork(UnitOfWork):
         # the whole unit of work is bounded by the database's work budget.
         self._lease = self._database.connection(read_only=self._read_only)
         connection = await self._lease.__aenter__()
-        self._connection = connection
         db = self._database
-        self.tasks = SqlTaskRepository(connection, db.tasks)
-        self.notes = SqlNoteRepository(connection, db.notes)
-        self.idempotency = SqlIdempotencyStore(connection, db.idempotency)
+        # Straight on asyncpg on PostgreSQL, through SQLAlchemy on SQLite (engine.py).
+        executor = self._executor = db.executor(connection)
+        if not self._read_only:
+            try:
+                await executor.begin()
+            except BaseException as error:
+                await self.__aexit__(type(error), error, error.__traceback__)
+                raise
+        self.tasks = SqlTaskRepository(executor, db.tasks)
+        self.notes = SqlNoteRepository(executor, db.notes)
+        self.idempotency = SqlIdempotencyStore(executor, db.idempotency)
         self.accounts = SqlAccountStore(connection, db.accounts)
         self.refresh_tokens = SqlRefreshTokenStore(connection, db.accounts)
         self.login_attempts = SqlLoginAttempts(connection, db.accounts)
@@ -57,11 +65,22 @@ class SqlUnitOfWork(UnitOfWork):
         traceback: TracebackType | None,
     ) -> None:
         lease, self._lease = self._lease, None
+        executor, self._executor = self._executor, None
         assert lease is not None, "the unit of work was not entered"
-        self._connection = None
+        assert executor is not None
+        ending: BaseException | None = None
+        if exc is None or (isinstance(exc, Exception) and not is_unavailable(exc)):
+            # Roll back whatever is uncommitted, on a connection that still works
+            # (a broken one is discarded by the lease instead).
+            try:
+                await executor.end()
+            except BaseException as error:
+                ending = error
+                exc_type, exc, traceback = type(error), error, error.__traceback__
         try:
-            # Giving the connection back rolls back whatever is uncommitted.
             await lease.__aexit__(exc_type, exc, traceback)
+            if ending is not None:
+                raise ending
         except Exception as error:
             if is_unavailable(error) and not isinstance(error, StorageUnavailable):
                 # The budget ran out (TimeoutError), or the connection failed.
@@ -73,5 +92,5 @@ class SqlUnitOfWork(UnitOfWork):
     async def commit(self) -> None:
         if self._read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
-        assert self._connection is not None, "the unit of work was not entered"
-        await self._connection.commit()
+        assert self._executor is not None, "the unit of work was not entered"
+        await self._executor.commit()

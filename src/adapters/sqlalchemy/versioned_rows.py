@@ -7,10 +7,9 @@ from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, Table, bindparam, delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.sqlalchemy.execution import Executor, Row
 from adapters.sqlalchemy.failures import account_gone_on_missing_owner
-from adapters.sqlalchemy.queries import AnyRow
 
 E = TypeVar("E")
 
@@ -41,41 +40,40 @@ class VersionedRows(Generic[E]):
 
     def __init__(
         self,
-        connection: AsyncConnection,
+        executor: Executor,
         statements: RowStatements,
-        entity: Callable[[AnyRow], E],
+        entity: Callable[[Row], E],
     ) -> None:
-        self._connection = connection
+        self._execute = executor
         self._sql = statements
         self._entity = entity
 
     async def get(self, owner: int, row_id: int, *, for_update: bool = False) -> E | None:
         statement = self._sql.get_for_update if for_update else self._sql.get
         params = {"match_owner": owner, "row_id": row_id}
-        row = (await self._connection.execute(statement, params)).one_or_none()
+        row = await self._execute.row(statement, params)
         return None if row is None else self._entity(row)
 
     async def insert(self, owner: int, values: dict[str, Any]) -> int:
         """Insert a row of `owner` at version 1; returns its new id."""
         with account_gone_on_missing_owner():
-            result = await self._connection.execute(
+            row = await self._execute.row(
                 self._sql.insert, {**values, "owner_id": owner, "version": 1}
             )
-        row_id: int = result.scalar_one()
+        assert row is not None, "an INSERT ... RETURNING gives its row"
+        row_id: int = row["id"]
         return row_id
 
     async def update(self, owner: int, row_id: int, version: int, values: dict[str, Any]) -> bool:
         """Write `values` only if the row is still at `version`: one atomic statement."""
         params = {**values, "match_owner": owner, "match_id": row_id, "match_version": version}
-        result = await self._connection.execute(self._sql.update, params)
-        return result.rowcount == 1
+        return await self._execute.count(self._sql.update, params) == 1
 
     async def delete(self, owner: int, row_id: int, version: int | None) -> bool:
         params: dict[str, Any] = {"match_owner": owner, "row_id": row_id}
         if version is None:
-            result = await self._connection.execute(self._sql.delete, params)
-        else:
-            result = await self._connection.execute(
-                self._sql.delete_version, {**params, "match_version": version}
-            )
-        return result.rowcount == 1
+            return await self._execute.count(self._sql.delete, params) == 1
+        changed = await self._execute.count(
+            self._sql.delete_version, {**params, "match_version": version}
+        )
+        return changed == 1

@@ -1,0 +1,80 @@
+"""What the SQL repositories write, on both SQL databases (PostgreSQL through asyncpg
+directly, SQLite through SQLAlchemy): a create for an account that no longer exists is
+refused by the foreign key as `AccountGone`, whichever driver raised it, and leaves
+nothing half-written; a task's tags are stored with it."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from adapters.sqlalchemy.tables import task_tags, tasks
+from application.errors import AccountGone
+from application.idempotency import IdempotencyPolicy, IdempotencyRequest
+from application.notes import NoteService
+from application.paging import Pager
+from application.tasks import TaskService
+from support.clock import SteppingClock
+from support.databases import SqlStore
+from support.owners import OWNER
+
+GONE = 999_999
+"""An account id no test account has."""
+
+
+@pytest.fixture
+async def store(sql_store: tuple[SqlStore, str]) -> SqlStore:
+    store, _ = sql_store
+    await store.reset()
+    return store
+
+
+async def _rows(store: SqlStore) -> tuple[int, int]:
+    async with store.database.engine.connect() as connection:
+        task_count = (await connection.execute(select(func.count()).select_from(tasks))).scalar()
+        tag_count = (await connection.execute(select(func.count()).select_from(task_tags))).scalar()
+    return task_count or 0, tag_count or 0
+
+
+@pytest.mark.parametrize("tags", [[], ["a", "b"]])
+async def test_creating_a_task_for_a_deleted_account_is_refused_and_writes_nothing(
+    store: SqlStore, pager: Pager, tags: list[str]
+) -> None:
+    tasks_service = TaskService(
+        uow=store.unit_of_work, clock=SteppingClock(), pager=pager, idempotency=IdempotencyPolicy()
+    )
+
+    with pytest.raises(AccountGone):
+        await tasks_service.create(GONE, title="orphan", tags=tags)
+
+    assert await _rows(store) == (0, 0)
+
+
+async def test_creating_a_note_or_claiming_a_key_for_a_deleted_account_is_refused(
+    store: SqlStore, pager: Pager
+) -> None:
+    policy = IdempotencyPolicy()
+    notes = NoteService(
+        uow=store.unit_of_work, clock=SteppingClock(), pager=pager, idempotency=policy
+    )
+    tasks_service = TaskService(
+        uow=store.unit_of_work, clock=SteppingClock(), pager=pager, idempotency=policy
+    )
+
+    with pytest.raises(AccountGone):
+        await notes.create(GONE, title="orphan", body="")
+    with pytest.raises(AccountGone):
+        await tasks_service.create(
+            GONE, title="orphan", idempotency=IdempotencyRequest("key", "f" * 64)
+        )
+
+
+async def test_a_task_with_its_tags_is_stored_together(store: SqlStore, pager: Pager) -> None:
+    tasks_service = TaskService(
+        uow=store.unit_of_work, clock=SteppingClock(), pager=pager, idempotency=IdempotencyPolicy()
+    )
+
+    created = (await tasks_service.create(OWNER, title="t", tags=["x", "y"])).resource
+
+    assert (await tasks_service.get(OWNER, created.id)).tags == ("x", "y")
+    assert await _rows(store) == (1, 2)
