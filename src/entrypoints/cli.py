@@ -8,6 +8,7 @@ import contextlib
 import logging
 import logging.config
 import os
+import signal
 import tempfile
 from collections.abc import Sequence
 
@@ -16,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from adapters.sqlalchemy.engine import EngineOptions, open_database
 from adapters.sqlalchemy.legacy import NoSuchAccount, adopt_legacy_rows
+from entrypoints.http.drain import exit_after_drain
 from entrypoints.http_protocol import DeadlineHttpToolsProtocol
 from entrypoints.log_setup import logging_config
 from entrypoints.migrate import migrate
@@ -84,6 +86,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
             # Workers pool their metrics in files there, so any one can report them all.
             shared = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="tasks-api-metrics-"))
             os.environ["PROMETHEUS_MULTIPROC_DIR"] = shared
+        # The handler uvicorn hands SIGTERM back to once it has drained.
+        signal.signal(signal.SIGTERM, exit_after_drain)
         uvicorn.run(
             "entrypoints.app:create_app",
             factory=True,
@@ -97,4 +101,6 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
             http=DeadlineHttpToolsProtocol,
             limit_concurrency=settings.max_connections,
             timeout_keep_alive=settings.keep_alive_timeout_seconds,
+            # SIGTERM: see http/drain.py.
+            timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         )
