@@ -27,11 +27,12 @@ from types import FrameType
 from typing import Any
 
 import structlog
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.server import Server
 
 from entrypoints.http.methods import app_path
 from entrypoints.http.metrics import route_label
+from entrypoints.http.problems import RETRY_AFTER_SECONDS, problem
 
 log = structlog.stdlib.get_logger("tasks_api.drain")
 
@@ -100,7 +101,10 @@ def exit_after_drain(_signum: int, _frame: FrameType | None) -> None:
 
 
 class DrainMiddleware:
-    """Logs a request cut because it was still running when the shutdown grace period ended."""
+    """Logs a request cut because it was still running when the shutdown grace period ended,
+    and answers it, if its response had not begun, with a 503 problem rather than uvicorn's
+    plain-text 500: the service stopped, the request may be retried elsewhere (its
+    transaction, cut before it committed, was rolled back)."""
 
     def __init__(self, app: ASGIApp, *, drain: Drain) -> None:
         self.app = app
@@ -111,8 +115,16 @@ class DrainMiddleware:
             await self.app(scope, receive, send)
             return
         path = app_path(scope)
+        response_started = False
+
+        async def send_noting_start(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, send_noting_start)
         except asyncio.CancelledError:
             if self.drain.draining:
                 log.error(
@@ -120,4 +132,12 @@ class DrainMiddleware:
                     method=scope["method"],
                     route=route_label(scope, path),
                 )
+                if not response_started:
+                    # uvicorn cancels once: this task may still answer before it ends.
+                    await problem(
+                        scope,
+                        503,
+                        "The service stopped before this request finished",
+                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                    )(scope, receive, send)
             raise
