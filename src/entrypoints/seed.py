@@ -3,9 +3,10 @@
 Rows are written straight into the tables (the adapters' schema), in batches of
 bulk statements, each batch its own transaction: an interrupted seed keeps what
 it wrote, and memory stays flat however many rows are asked for. On PostgreSQL
-PostgreSQL generates each batch itself (`INSERT ... SELECT ... generate_series`,
-the tags in the same statement), so no row crosses the network; on SQLite the
-rows are built here and sent as multi-row INSERTs.
+the server generates each batch itself (`INSERT ... SELECT ... generate_series`,
+the tags in the same statement), so no row crosses the network, and two
+connections write batches at once (the work is the server's CPU, mostly
+index upkeep); on SQLite the rows are built here and sent as multi-row INSERTs.
 
 The data: titles from a small vocabulary plus the row's number (so searches
 match some and not others), a description on two tasks in three, one task in
@@ -16,10 +17,11 @@ compares, `domain.text.fold`) is the lower case both databases compute.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Protocol, TextIO
@@ -30,7 +32,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, Tim
 from rich.progress import Progress as RichProgress
 from sqlalchemy import exc, insert, pool, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from adapters.passwords import Argon2PasswordHasher
 from adapters.sqlalchemy.tables import accounts, notes, task_tags, tasks
@@ -48,6 +50,8 @@ TAGS: Final = ("backend", "frontend", "urgent", "bug", "docs", "ops")
 
 POSTGRESQL_BATCH: Final = 50_000
 """Rows a statement on PostgreSQL: 20 progress steps for a million, each well under a second."""
+PG_CONNECTIONS: Final = 2
+"""Batches written at once on PostgreSQL, each by a server process (a CPU) of its own."""
 SQLITE_BATCH: Final = 5_000
 """Rows a transaction on SQLite, where every row is built and bound here."""
 DEFAULT_ACCOUNT: Final = "demo@example.com"
@@ -100,29 +104,27 @@ async def seed(
     await _check_migrated(url)
     started = time.perf_counter()
     engine = create_async_engine(url, poolclass=pool.NullPool, hide_parameters=True)
+    postgresql = backend == "postgresql"
+    batch = batch or (POSTGRESQL_BATCH if postgresql else SQLITE_BATCH)
     try:
         async with engine.connect() as connection:
             owner, password = await _account(connection, email)
-            batch = batch or (POSTGRESQL_BATCH if backend == "postgresql" else SQLITE_BATCH)
-            # The newest row is the last one, made "now": each kind ends at the present.
-            end = datetime.now(UTC)
-            for what, wanted in (("tasks", tasks_wanted), ("notes", notes_wanted)):
-                if not wanted:
-                    continue
-                progress.start(what, wanted)
-                first = end - timedelta(seconds=wanted)
-                for offset in range(0, wanted, batch):
-                    count = min(batch, wanted - offset)
-                    if backend == "postgresql":
-                        for setting in _PG_BULK_SETTINGS:
-                            await connection.execute(setting)
-                        await _POSTGRESQL[what](connection, owner, offset, count, first)
-                    else:
-                        await _GENERIC[what](connection, owner, offset, count, first)
-                    await connection.commit()
-                    progress.advance(count)
-                progress.finish()
-            if backend == "postgresql":
+        # The newest row is the last one, made "now": each kind ends at the present.
+        end = datetime.now(UTC)
+        for what, wanted in (("tasks", tasks_wanted), ("notes", notes_wanted)):
+            if not wanted:
+                continue
+            progress.start(what, wanted)
+            first = end - timedelta(seconds=wanted)
+            job = _Job(what, wanted, batch, owner, first, postgresql, progress)
+            batches = iter(range(0, wanted, batch))
+            # PostgreSQL runs each connection's statements on a core of its own; SQLite
+            # has one writer at a time.
+            writers = PG_CONNECTIONS if postgresql else 1
+            await asyncio.gather(*(_write(engine, job, batches) for _ in range(writers)))
+            progress.finish()
+        if postgresql:
+            async with engine.connect() as connection:
                 # Statistics for the planner now, not whenever autovacuum comes by: a
                 # million new rows change which index a list query should use.
                 await connection.execute(text("ANALYZE accounts, tasks, task_tags, notes"))
@@ -130,6 +132,35 @@ async def seed(
     finally:
         await engine.dispose()
     return Seeded(email, password, tasks_wanted, notes_wanted, time.perf_counter() - started)
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    what: str
+    """"tasks" or "notes"."""
+    wanted: int
+    batch: int
+    owner: int
+    first: datetime
+    """When the first row was made; each next one a second later."""
+    postgresql: bool
+    progress: Progress
+
+
+async def _write(engine: AsyncEngine, job: _Job, batches: Iterator[int]) -> None:
+    """Write batches, one transaction each, taking the next free one from `batches` (which
+    other writers share) until none is left."""
+    async with engine.connect() as connection:
+        for offset in batches:
+            count = min(job.batch, job.wanted - offset)
+            if job.postgresql:
+                for setting in _PG_BULK_SETTINGS:
+                    await connection.execute(setting)
+                await _POSTGRESQL[job.what](connection, job.owner, offset, count, job.first)
+            else:
+                await _GENERIC[job.what](connection, job.owner, offset, count, job.first)
+            await connection.commit()
+            job.progress.advance(count)
 
 
 async def _check_migrated(url: str) -> None:

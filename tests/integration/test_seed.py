@@ -243,15 +243,13 @@ async def test_batches_add_up_to_exactly_the_rows_asked_for(url: str, tmp_path: 
     )
 
     assert (seeded.tasks, seeded.notes) == (23, 8)
-    # A line each batch here: each is more than a tenth of the whole.
-    assert lines.getvalue().splitlines() == [
-        "tasks: 7/23 (30%)",
-        "tasks: 14/23 (60%)",
-        "tasks: 21/23 (91%)",
-        "tasks: 23/23 (100%)",
-        "notes: 7/8 (87%)",
-        "notes: 8/8 (100%)",
-    ]
+    # On PostgreSQL two connections write batches at once, so which batch ends first, and
+    # so which tenths get a line, may vary; the count only grows, to the whole.
+    written = [line.split(": ") for line in lines.getvalue().splitlines()]
+    for kind, total in (("tasks", 23), ("notes", 8)):
+        done = [int(count.split("/")[0]) for what, count in written if what == kind]
+        assert done == sorted(set(done))
+        assert done[-1] == total
     found = await counted(url, email)
     assert (found.tasks, found.notes) == (23, 8)
     assert found.done == 6  # rows 0, 4, ..., 20: numbering goes on across batches
