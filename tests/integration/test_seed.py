@@ -227,6 +227,20 @@ def test_seed_refuses_bad_arguments_with_a_message(
     assert message in f"{refused.value.code}{capsys.readouterr().err}"
 
 
+def test_seed_says_so_when_the_database_cannot_be_reached(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Nothing listens on port 1.
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://nobody:hidden@127.0.0.1:1/none")
+
+    with pytest.raises(SystemExit) as refused:
+        cli.main(["seed", "--tasks", "1"])
+
+    message = str(refused.value.code)
+    assert message.startswith("tasks-api seed: cannot read the database's revision")
+    assert "hidden" not in message
+
+
 async def test_seed_refuses_the_memory_database(tmp_path: Path) -> None:
     result = run_seed("memory://", "--tasks", "1", cwd=tmp_path)
 
