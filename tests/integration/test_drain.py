@@ -1,12 +1,13 @@
-"""SIGTERM drains `tasks-api serve`, a real process on PostgreSQL: readiness turns 503, the
-request in flight finishes, new connections are refused, and the process exits 0; a request
-still running when the grace period ends is cut and logged. (The slow request: see
-support/slow_server.py.)
+"""SIGTERM drains `tasks-api serve`, a real process on PostgreSQL: readiness turns 503, idle
+keep-alive connections close, the request in flight finishes, new connections are refused,
+and the process exits 0, with one worker or two; a request still running when the grace
+period ends is cut and logged. (The slow request: see support/slow_server.py.)
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import socket
 import subprocess
@@ -48,6 +49,54 @@ def until_refused(port: int) -> None:
     raise AssertionError("new connections were still accepted after SIGTERM")
 
 
+def idle_keep_alive(port: int) -> socket.socket:
+    """A connection that has had its answer and stays open for the next request."""
+    connection = socket.create_connection(("127.0.0.1", port), timeout=PATIENCE)
+    connection.sendall(b"GET /health HTTP/1.1\r\nHost: test\r\n\r\n")
+    answer = b""
+    while not answer.endswith(b'{"status":"ok"}'):
+        answer += connection.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 200")
+    assert b"connection: close" not in answer.lower()
+    return connection
+
+
+async def test_with_two_workers_sigterm_drains_each_and_exits_0(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    async with (
+        server(postgres_url, tmp_path / "log", workers=2) as running,
+        httpx.AsyncClient(base_url=running.base, timeout=PATIENCE) as client,
+    ):
+        await signed_up(client)
+        task_id = await a_task(client)
+        async with row_locked(postgres_url, task_id) as locker:
+            patch = asyncio.create_task(client.patch(f"/tasks/{task_id}", json={"title": "2"}))
+            await until_blocked_on_the_lock(locker)
+            # The supervisor passes SIGTERM on to each worker.
+            running.process.send_signal(signal.SIGTERM)
+            for _ in range(PATIENCE * 20):
+                drained = [e for e in events_so_far(running.log_file) if e.startswith("draining")]
+                if len(drained) == 2:
+                    break
+                await asyncio.sleep(0.05)
+            assert running.process.poll() is None, "it must not exit with a request in flight"
+        patched = await patch
+        exit_code = await asyncio.to_thread(wait_for_exit, running.process)
+
+    assert len(drained) == 2
+    assert patched.status_code == 200
+    assert exit_code == 0
+
+
+def events_so_far(log_file: Path) -> list[str]:
+    """The events of the complete JSON lines a running server has logged."""
+    lines = log_file.read_text().splitlines()
+    return [
+        json.loads(line)["event"] for line in lines if line.startswith("{") and line.endswith("}")
+    ]
+
+
 def wait_for_exit(process: subprocess.Popen[bytes]) -> int:
     return process.wait(timeout=PATIENCE)
 
@@ -56,7 +105,13 @@ async def test_sigterm_lets_the_request_in_flight_finish_and_exits_0(
     postgres_url: str, tmp_path: Path
 ) -> None:
     async with (
-        server(postgres_url, tmp_path / "log", SHUTDOWN_GRACE_SECONDS=str(PATIENCE)) as running,
+        server(
+            postgres_url,
+            tmp_path / "log",
+            SHUTDOWN_GRACE_SECONDS=str(PATIENCE),
+            # Only the drain may close the idle connection.
+            KEEP_ALIVE_TIMEOUT_SECONDS=str(PATIENCE),
+        ) as running,
         httpx.AsyncClient(base_url=running.base, timeout=PATIENCE) as client,
         httpx.AsyncClient(base_url=running.base, timeout=PATIENCE) as other,
     ):
@@ -70,9 +125,13 @@ async def test_sigterm_lets_the_request_in_flight_finish_and_exits_0(
             # Asked before the stop; answered after it, once the PATCH gives the connection back.
             ready = asyncio.create_task(other.get("/health/ready"))
             await until_waiting_for_a_connection(client)
+            idle = await asyncio.to_thread(idle_keep_alive, running.port)
 
             running.process.send_signal(signal.SIGTERM)
             await asyncio.to_thread(until_refused, running.port)
+            # An idle keep-alive connection is closed by the server, while the PATCH waits.
+            assert await asyncio.to_thread(idle.recv, 1) == b""
+            idle.close()
             assert running.process.poll() is None, "it must not exit with a request in flight"
         # The lock is released: the PATCH goes on.
 
