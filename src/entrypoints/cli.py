@@ -13,13 +13,13 @@ import sys
 import tempfile
 import threading
 from collections.abc import Sequence
+from types import FrameType
 
 import uvicorn
 from sqlalchemy.engine import make_url
 
 from adapters.sqlalchemy.engine import EngineOptions, open_database
 from adapters.sqlalchemy.legacy import NoSuchAccount, adopt_legacy_rows
-from entrypoints.http.drain import exit_after_drain
 from entrypoints.http_protocol import DeadlineHttpToolsProtocol
 from entrypoints.log_setup import logging_config
 from entrypoints.migrate import migrate
@@ -90,6 +90,17 @@ async def _adopt_legacy(settings: Settings, email: str) -> None:
     finally:
         await database.close()
     print(f"{email}: adopted {adopted.tasks} tasks and {adopted.notes} notes")
+
+
+def exit_after_drain(_signum: int, _frame: FrameType | None) -> None:
+    """What SIGTERM does to `tasks-api serve` outside uvicorn's handling: exit 0.
+
+    uvicorn re-raises the signal it stopped on once it has shut down, to let the
+    previous handler act on it; the default one would kill the process by the
+    signal (exit status 143) after a clean drain. A stop that was asked for and
+    done is a success.
+    """
+    raise SystemExit(0)
 
 
 def _count(value: str) -> int:

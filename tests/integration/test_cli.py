@@ -16,7 +16,6 @@ from sqlalchemy import pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from entrypoints import cli
-from entrypoints.http.drain import exit_after_drain
 from entrypoints.migrate import MIGRATIONS, current_revision
 from entrypoints.secret_key import secret_file
 
@@ -104,7 +103,7 @@ def test_serve_drains_for_the_shutdown_grace_period_then_exits_0(
 
     assert started["timeout_graceful_shutdown"] == 7
     # What uvicorn hands the signal back to after draining; put back once it returns.
-    assert started["sigterm"] is exit_after_drain
+    assert started["sigterm"] is cli.exit_after_drain
     assert signal.getsignal(signal.SIGTERM) is before
 
 

@@ -19,6 +19,7 @@ from support.slow_server import (
     server,
     signed_up,
     until_blocked_on_the_lock,
+    until_logged,
 )
 
 IN_USE = 'tasks_api_db_connections{state="in_use"}'
@@ -54,6 +55,8 @@ async def test_with_two_workers_a_scrape_counts_the_other_workers_request_and_co
         httpx.AsyncClient(base_url=running.base, timeout=PATIENCE) as client,
         httpx.AsyncClient(base_url=running.base, timeout=PATIENCE, limits=fresh) as scraper,
     ):
+        # Both workers up, or every scrape might be the one worker's.
+        await until_logged(running.log_file, "Application startup complete.", 2)
         await signed_up(client)
         task_id = await a_task(client)
         async with row_locked(postgres_url, task_id) as locker:

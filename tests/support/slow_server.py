@@ -143,3 +143,20 @@ def gauge(scraped: str, name: str) -> float:
         if line.startswith(name + " "):
             return float(line.split()[1])
     raise AssertionError(f"{name} not in the scrape")
+
+
+def events_so_far(log_file: Path) -> list[str]:
+    """The events of the complete JSON lines a running server has logged so far."""
+    lines = log_file.read_text().splitlines()
+    return [
+        json.loads(line)["event"] for line in lines if line.startswith("{") and line.endswith("}")
+    ]
+
+
+async def until_logged(log_file: Path, event: str, times: int) -> None:
+    """Wait until a running server has logged `event` `times` times."""
+    for _ in range(PATIENCE * 20):
+        if events_so_far(log_file).count(event) >= times:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{event!r} was not logged {times} times")

@@ -1,20 +1,22 @@
-"""Draining on SIGTERM: readiness turns 503 at once; uvicorn's graceful shutdown does the rest.
+"""Draining on SIGTERM: readiness turns 503 at once; uvicorn's graceful shutdown does the
+rest.
 
-What uvicorn does on SIGTERM (and SIGINT), in each worker: its signal handler
-sets `Server.should_exit`; its main loop sees that within 0.1 s, stops
-listening (new connections are refused), closes idle keep-alive connections
-and lets each busy one finish its response and then close; it waits up to
-`timeout_graceful_shutdown` (`SHUTDOWN_GRACE_SECONDS`) for the requests in
-flight, cancels the ones still running, and only then runs the app's lifespan
-shutdown. So the lifespan cannot tell the app that a stop began: `Drain` wraps
-uvicorn's own signal handler instead, marking the app draining in the handler
-itself, and readiness answers 503 from that moment. `DrainMiddleware` logs each
-request cut at the end of the grace period, with its request id.
+What uvicorn does on SIGTERM (and SIGINT), in each worker: its signal handler sets
+`Server.should_exit`; its main loop sees that within 0.1 s, stops listening (new
+connections are refused), closes idle keep-alive connections and lets each busy one
+finish its response and then close; it waits up to `timeout_graceful_shutdown`
+(`SHUTDOWN_GRACE_SECONDS`) for the requests in flight, cancels the ones still running,
+and only then runs the app's lifespan shutdown (and `tasks-api serve` exits 0: see
+`cli.exit_after_drain`). So the lifespan cannot tell the app that a stop began: `Drain`
+wraps uvicorn's own signal handler instead, marking the app draining in the handler
+itself, and readiness answers 503 from that moment. `DrainMiddleware` logs each request
+cut at the end of the grace period, with its request id, and answers it 503 if its
+response had not begun.
 
-With `--workers N` the supervisor passes SIGTERM on to every worker, and each
-drains this way. (The supervisor keeps the listening socket open until its
-workers have exited, so there new connections wait in the kernel's queue and
-are reset when it exits, rather than refused at once.)
+With `--workers N` the supervisor passes SIGTERM on to every worker, and each drains
+this way. (The supervisor keeps the listening socket open until its workers have exited,
+so there new connections wait in the kernel's queue and are reset when it exits, rather
+than refused at once.)
 """
 
 from __future__ import annotations
@@ -87,17 +89,6 @@ class Drain:
 
 def _log_draining(name: str) -> None:
     log.info("draining: readiness answers 503 from now on", signal=name)
-
-
-def exit_after_drain(_signum: int, _frame: FrameType | None) -> None:
-    """What SIGTERM does to `tasks-api serve` outside uvicorn's handling: exit 0.
-
-    uvicorn re-raises the signal it stopped on once it has shut down, to let the
-    previous handler act on it; the default one would kill the process by the
-    signal (exit status 143) after a clean drain. A stop that was asked for and
-    done is a success.
-    """
-    raise SystemExit(0)
 
 
 class DrainMiddleware:

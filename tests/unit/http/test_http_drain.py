@@ -17,8 +17,9 @@ from uvicorn.config import Config
 from uvicorn.server import Server
 
 from entrypoints.app import create_app
+from entrypoints.cli import exit_after_drain
 from entrypoints.container import Container
-from entrypoints.http.drain import Drain, exit_after_drain
+from entrypoints.http.drain import Drain
 from support.apps import client_of
 from support.problem_checks import assert_problem, client_for
 
