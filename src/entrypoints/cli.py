@@ -58,8 +58,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         "bar on a terminal and plain progress lines otherwise. Refuses a database that is "
         "not migrated to the latest revision.",
     )
-    fill.add_argument("--tasks", type=_count, default=0, help="tasks to add (default 0)")
-    fill.add_argument("--notes", type=_count, default=0, help="notes to add (default 0)")
+    fill.add_argument(
+        "--tasks", type=_count, default=0, metavar="N", help="tasks to add (default 0)"
+    )
+    fill.add_argument(
+        "--notes", type=_count, default=0, metavar="N", help="notes to add (default 0)"
+    )
     fill.add_argument(
         "--account",
         default=DEFAULT_ACCOUNT,
