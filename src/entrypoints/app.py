@@ -23,6 +23,7 @@ from entrypoints.http import (
     tasks,
     tokens,
 )
+from entrypoints.http.drain import Drain, DrainMiddleware
 from entrypoints.http.methods import MethodsMiddleware, Paths
 from entrypoints.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
 
@@ -50,6 +51,8 @@ def create_app(container: Container | None = None) -> FastAPI:
     # hop: see `http/dependencies.py`), so overrides made after this still count.
     app.state.container = container
     app.state.metrics = metrics.HttpMetrics(settings.prometheus_multiproc_dir)
+    # Readiness reads it; the lifespan sets it from SIGTERM under uvicorn.
+    app.state.drain = Drain()
 
     for router in (
         tasks.router,
@@ -69,6 +72,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.add_middleware(MethodsMiddleware)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(DrainMiddleware, drain=app.state.drain)
     app.add_middleware(RequestContextMiddleware)
 
     openapi.install(app)
@@ -78,18 +82,26 @@ def create_app(container: Container | None = None) -> FastAPI:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     container: Container = app.state.container
+    http_metrics: metrics.HttpMetrics = app.state.metrics
+    drain: Drain = app.state.drain
     purge = asyncio.create_task(_purge_expired(container))
+    sampling = asyncio.create_task(http_metrics.sample_pool_forever(container.database()))
     # Everything allocated so far lives as long as the process: keep it out of
     # the collector's way, and collect young objects less often.
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
     try:
-        yield
+        with drain.signals_watched():
+            yield
     finally:
         purge.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await purge
+        sampling.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sampling
+        http_metrics.close()
         await container.database().close()
 
 

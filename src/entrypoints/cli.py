@@ -1,4 +1,4 @@
-"""The `tasks-api` command: `serve` the API, or `migrate` the database."""
+"""The `tasks-api` command: `serve` the API, `migrate` the database, or `seed` it with demo data."""
 
 from __future__ import annotations
 
@@ -8,8 +8,12 @@ import contextlib
 import logging
 import logging.config
 import os
+import signal
+import sys
 import tempfile
+import threading
 from collections.abc import Sequence
+from types import FrameType
 
 import uvicorn
 from sqlalchemy.engine import make_url
@@ -20,6 +24,7 @@ from entrypoints.http_protocol import DeadlineHttpToolsProtocol
 from entrypoints.log_setup import logging_config
 from entrypoints.migrate import migrate
 from entrypoints.secret_key import MissingSecretKey, secret_key
+from entrypoints.seed import DEFAULT_ACCOUNT, SeedError, progress_for, seed
 from entrypoints.settings import Settings
 
 log = logging.getLogger("tasks_api")
@@ -45,6 +50,28 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     adopt.add_argument("--email", required=True, help="the account that gets them")
 
+    fill = commands.add_parser(
+        "seed",
+        help="add many tasks and notes to one account, for demos and benchmarks",
+        description="Add generated tasks (varied titles, some done, some tagged) and notes "
+        "to one account of a migrated database (DATABASE_URL), in batches, with a progress "
+        "bar on a terminal and plain progress lines otherwise. Refuses a database that is "
+        "not migrated to the latest revision.",
+    )
+    fill.add_argument(
+        "--tasks", type=_count, default=0, metavar="N", help="tasks to add (default 0)"
+    )
+    fill.add_argument(
+        "--notes", type=_count, default=0, metavar="N", help="notes to add (default 0)"
+    )
+    fill.add_argument(
+        "--account",
+        default=DEFAULT_ACCOUNT,
+        metavar="EMAIL",
+        help="the account that gets them; created, with a generated password printed once, "
+        f"if it does not exist (default {DEFAULT_ACCOUNT})",
+    )
+
     args = parser.parse_args(argv)
     settings = Settings()
     logging.config.dictConfig(logging_config(settings.log_level, settings.log_format))
@@ -52,6 +79,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         _serve(settings, args.host, args.port, args.workers)
     elif args.command == "adopt-legacy":
         asyncio.run(_adopt_legacy(settings, args.email))
+    elif args.command == "seed":
+        asyncio.run(_seed(settings, args.tasks, args.notes, args.account))
     else:
         asyncio.run(migrate(settings.database_url, args.revision))
 
@@ -65,6 +94,45 @@ async def _adopt_legacy(settings: Settings, email: str) -> None:
     finally:
         await database.close()
     print(f"{email}: adopted {adopted.tasks} tasks and {adopted.notes} notes")
+
+
+def exit_after_drain(_signum: int, _frame: FrameType | None) -> None:
+    """What SIGTERM does to `tasks-api serve` outside uvicorn's handling: exit 0.
+
+    uvicorn re-raises the signal it stopped on once it has shut down, to let the
+    previous handler act on it; the default one would kill the process by the
+    signal (exit status 143) after a clean drain. A stop that was asked for and
+    done is a success.
+    """
+    raise SystemExit(0)
+
+
+def _count(value: str) -> int:
+    """A number of rows: 0 or more."""
+    number = int(value)
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {number}")
+    return number
+
+
+async def _seed(settings: Settings, tasks: int, notes: int, email: str) -> None:
+    try:
+        seeded = await seed(
+            settings.database_url,
+            tasks_wanted=tasks,
+            notes_wanted=notes,
+            email=email,
+            progress=progress_for(sys.stderr),
+        )
+    except SeedError as error:
+        raise SystemExit(f"tasks-api seed: {error}") from None
+    if seeded.password is not None:
+        # Shown once, to whoever ran the command: it is stored only as a hash.
+        print(f"created account {seeded.email} with password {seeded.password}")
+    print(
+        f"{seeded.email}: added {seeded.tasks} tasks and {seeded.notes} notes "
+        f"in {seeded.seconds:.1f} s"
+    )
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
@@ -84,6 +152,10 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
             # Workers pool their metrics in files there, so any one can report them all.
             shared = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="tasks-api-metrics-"))
             os.environ["PROMETHEUS_MULTIPROC_DIR"] = shared
+        if threading.current_thread() is threading.main_thread():  # as uvicorn checks
+            # The handler uvicorn hands SIGTERM back to once it has drained.
+            previous = signal.signal(signal.SIGTERM, exit_after_drain)
+            cleanup.callback(signal.signal, signal.SIGTERM, previous)
         uvicorn.run(
             "entrypoints.app:create_app",
             factory=True,
@@ -97,4 +169,6 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
             http=DeadlineHttpToolsProtocol,
             limit_concurrency=settings.max_connections,
             timeout_keep_alive=settings.keep_alive_timeout_seconds,
+            # SIGTERM: see http/drain.py.
+            timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         )

@@ -79,6 +79,13 @@ class Settings(BaseSettings):
     keep_alive_timeout_seconds: int = Field(
         5, ge=1, description="Seconds an idle keep-alive connection stays open between requests."
     )
+    shutdown_grace_seconds: int = Field(
+        20,
+        ge=1,
+        description="On SIGTERM, seconds the requests in flight have to finish (readiness "
+        "answers 503 and new connections are refused meanwhile); those still running then "
+        "are cut and logged, and the process exits 0.",
+    )
     log_level: str = Field("INFO", description="Python logging level.")
     log_format: Literal["auto", "console", "json"] = Field(
         "auto",

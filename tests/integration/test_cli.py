@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,12 @@ def started(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     calls: dict[str, Any] = {}
 
     def run(app: str, **options: Any) -> None:
-        calls.update(options, app=app, environment=dict(os.environ))
+        calls.update(
+            options,
+            app=app,
+            environment=dict(os.environ),
+            sigterm=signal.getsignal(signal.SIGTERM),
+        )
 
     monkeypatch.setattr(uvicorn, "run", run)
     # serve leaves settings for its workers in the environment: undo them after.
@@ -85,6 +91,20 @@ def test_serve_with_workers_gives_them_a_metrics_directory_for_as_long_as_they_r
     assert shared.name.startswith("tasks-api-metrics-")
     assert not shared.exists(), "the temporary directory is removed when the server stops"
     assert started["workers"] == 3
+
+
+def test_serve_drains_for_the_shutdown_grace_period_then_exits_0(
+    sqlite_file: str, started: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHUTDOWN_GRACE_SECONDS", "7")
+    before = signal.getsignal(signal.SIGTERM)
+
+    cli.main(["serve"])
+
+    assert started["timeout_graceful_shutdown"] == 7
+    # What uvicorn hands the signal back to after draining; put back once it returns.
+    assert started["sigterm"] is cli.exit_after_drain
+    assert signal.getsignal(signal.SIGTERM) is before
 
 
 def test_serve_leaves_a_postgresql_database_to_tasks_api_migrate(

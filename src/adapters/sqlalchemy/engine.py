@@ -9,7 +9,7 @@ from typing import Any, Final
 from sqlalchemy import Connection, event, exc, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.pool import PoolProxiedConnection, QueuePool
 
 from adapters.sqlalchemy.accounts import AccountStatements
 from adapters.sqlalchemy.admission import AdmissionGate
@@ -57,6 +57,18 @@ def _missing_tables(connection: Connection) -> set[str]:
     # From the catalog, which a lock on a table does not block: a locked table is
     # no reason to take the process out of service.
     return set(_TABLES - set(inspect(connection).get_table_names()))
+
+
+@dataclass(frozen=True, slots=True)
+class PoolStats:
+    """What this process's connection pool is doing at one moment."""
+
+    in_use: int
+    """Connections lent out to work in progress."""
+    idle: int
+    """Connections open and waiting in the pool for work."""
+    waiting: int
+    """Pieces of work queued at the admission gate for a connection."""
 
 
 class SqlDatabase:
@@ -111,6 +123,17 @@ class SqlDatabase:
             missing = await connection.run_sync(_missing_tables)
         if missing:
             raise StorageUnavailable(f"tables missing: {', '.join(sorted(missing))}")
+
+    def pool_stats(self) -> PoolStats:
+        """The pool's connections in use and idle, and the work waiting for one: read, not
+        measured, so cheap enough for every metrics scrape."""
+        pool = self.engine.pool
+        # Always a QueuePool here (`_pool_arguments`); anything else lends nothing out.
+        if not isinstance(pool, QueuePool):  # pragma: no cover
+            return PoolStats(in_use=0, idle=0, waiting=self.admission.waiting)
+        return PoolStats(
+            in_use=pool.checkedout(), idle=pool.checkedin(), waiting=self.admission.waiting
+        )
 
     async def close(self) -> None:
         await self.engine.dispose()
