@@ -8,7 +8,11 @@ long as the client likes (900 half-sent requests were all still open after
 This subclass arms a timer when a connection opens (and when each later request
 on it begins) and closes the connection, with a 408 when no request is being
 answered, if the request has not been received whole in time. It also caps the
-bytes of a request head: httptools itself enforces no limit.
+bytes of a request head: httptools itself enforces no limit. And it refuses
+requests beyond `MAX_CONNECTIONS` itself, as uvicorn's `limit_concurrency`
+would but with the contract's problem+json (`/problems/overloaded`, counted in
+`tasks_api_requests_shed_total{reason="connections"}`) instead of uvicorn's
+text/plain. Every answer written here is problem+json, as every other error is.
 
 httptools rather than h11: it is what uvicorn picks by default here (so the
 benchmarks measure what runs), and its C parser costs less CPU per request;
@@ -19,13 +23,22 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
-from typing import Any
+import uuid
+from typing import Any, Final
 
+import httptools
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
+from entrypoints.http.problems import (
+    OVERLOADED_RETRY_AFTER_SECONDS,
+    PROBLEM_JSON,
+    TITLES,
+    problem_body,
+)
 from entrypoints.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -38,22 +51,60 @@ def _limits() -> tuple[float, int]:
     return settings.request_receive_timeout_seconds, settings.max_request_header_bytes
 
 
-def _response(status: bytes, detail: bytes) -> bytes:
+def _problem(status: int, kind: str, detail: str, path: str) -> tuple[str, bytes]:
+    """(request id, JSON body) of a problem answered before the app saw the request."""
+    # A fresh id: the request's own X-Request-ID may not have arrived.
+    rid = uuid.uuid4().hex
+    body = problem_body(status, detail, kind=kind, instance=path, request_id=rid)
+    return rid, json.dumps(body).encode()
+
+
+def closing_problem(status: int, kind: str, detail: str, path: str) -> bytes:
+    """A whole HTTP/1.1 response carrying a problem, after which the connection is closed."""
+    rid, body = _problem(status, kind, detail, path)
     return b"".join(
         (
-            b"HTTP/1.1 " + status + b"\r\n",
-            b"content-type: text/plain; charset=utf-8\r\n",
-            b"content-length: " + str(len(detail)).encode() + b"\r\n",
+            f"HTTP/1.1 {status} {TITLES[status]}\r\n".encode(),
+            b"content-type: " + PROBLEM_JSON.encode() + b"\r\n",
+            b"content-length: " + str(len(body)).encode() + b"\r\n",
+            b"x-request-id: " + rid.encode() + b"\r\n",
             b"connection: close\r\n\r\n",
-            detail,
+            body,
         )
     )
 
 
-REQUEST_TIMEOUT = _response(b"408 Request Timeout", b"The request did not arrive in time.")
-HEADERS_TOO_LARGE = _response(
-    b"431 Request Header Fields Too Large", b"The request head is too large."
-)
+SHED_REASON: Final = "connections"
+"""The `reason` of `tasks_api_requests_shed_total` for requests refused beyond MAX_CONNECTIONS."""
+
+
+async def _too_many_connections(scope: Any, receive: Any, send: Any) -> None:
+    """The ASGI app that answers a request arriving beyond MAX_CONNECTIONS: 503, overloaded."""
+    rid, body = _problem(
+        503,
+        "overloaded",
+        "The service has too many connections open; try again shortly",
+        scope["path"],
+    )
+    headers = [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(body)).encode()),
+        (b"retry-after", str(OVERLOADED_RETRY_AFTER_SECONDS).encode()),
+        (b"x-request-id", rid.encode()),
+        (b"connection", b"close"),
+    ]
+    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _count_shed(app: Any) -> None:
+    """Count a refusal in the app's metrics: the FastAPI app is under uvicorn's wrappers."""
+    for _ in range(10):
+        metrics = getattr(getattr(app, "state", None), "metrics", None)
+        if metrics is not None:
+            metrics.count_shed(SHED_REASON)
+            return
+        app = getattr(app, "app", None)
 
 
 class DeadlineHttpToolsProtocol(HttpToolsProtocol):
@@ -67,6 +118,8 @@ class DeadlineHttpToolsProtocol(HttpToolsProtocol):
         _loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
+        # uvicorn's own check would answer text/plain: this class checks instead.
+        self.max_connections, self.limit_concurrency = self.limit_concurrency, None
         self.receive_timeout, self.max_head_bytes = _limits()
         self._deadline: asyncio.TimerHandle | None = None
         self._head_bytes: int | None = 0
@@ -88,7 +141,14 @@ class DeadlineHttpToolsProtocol(HttpToolsProtocol):
                 log.info(
                     "closed a connection whose request head passed %d bytes", self.max_head_bytes
                 )
-                self._refuse(HEADERS_TOO_LARGE)
+                self._refuse(
+                    closing_problem(
+                        431,
+                        "request-header-fields-too-large",
+                        f"The request head is larger than {self.max_head_bytes} bytes",
+                        self._path_so_far(),
+                    )
+                )
                 return
         super().data_received(data)
 
@@ -100,6 +160,22 @@ class DeadlineHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._head_bytes = None
+        if self.max_connections is not None and (
+            len(self.connections) >= self.max_connections or len(self.tasks) >= self.max_connections
+        ):
+            log.warning(
+                "refused a request: %d connections open, the cap is %d",
+                len(self.connections),
+                self.max_connections,
+            )
+            _count_shed(self.app)
+            # uvicorn starts whichever app is `self.app` then: for this request, the refusal.
+            app, self.app = self.app, _too_many_connections
+            try:
+                super().on_headers_complete()
+            finally:
+                self.app = app
+            return
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
@@ -128,7 +204,23 @@ class DeadlineHttpToolsProtocol(HttpToolsProtocol):
             # The app has the request and may be writing a response: no 408 in between.
             self.transport.close()
         else:
-            self._refuse(REQUEST_TIMEOUT)
+            self._refuse(
+                closing_problem(
+                    408,
+                    "request-timeout",
+                    f"The request did not arrive whole within {self.receive_timeout:g} s",
+                    self._path_so_far(),
+                )
+            )
+
+    def _path_so_far(self) -> str:
+        """The path of the request being received, as far as it arrived ("" if none did)."""
+        url = getattr(self, "url", b"")  # set by uvicorn once a request begins
+        try:
+            path = httptools.parse_url(url).path if url else b""
+        except httptools.HttpParserInvalidURLError:
+            return ""
+        return path.decode("ascii", errors="replace") if path else ""
 
     def _refuse(self, response: bytes) -> None:
         self._disarm()

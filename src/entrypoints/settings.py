@@ -60,7 +60,7 @@ class Settings(BaseSettings):
         2048,
         ge=1,
         description="Open connections per worker beyond which requests are refused with "
-        "uvicorn's 503 (text/plain); keep it under `ulimit -n`.",
+        "a 503 /problems/overloaded; keep it under `ulimit -n`.",
     )
     keep_alive_timeout_seconds: int = Field(
         5, ge=1, description="Seconds an idle keep-alive connection stays open between requests."

@@ -46,12 +46,14 @@ TITLES: Final = {
     401: "Unauthorized",
     404: "Not Found",
     405: "Method Not Allowed",
+    408: "Request Timeout",
     409: "Conflict",
     412: "Precondition Failed",
     413: "Content Too Large",
     415: "Unsupported Media Type",
     422: "Unprocessable Content",
     429: "Too Many Requests",
+    431: "Request Header Fields Too Large",
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
@@ -99,6 +101,16 @@ TYPES: Final = {
         "(with `refresh_token`); RFC 6749 `unsupported_grant_type`, in `error`.",
     ),
     "too-many-requests": (429, "Too many attempts; retry after `Retry-After` seconds."),
+    "request-timeout": (
+        408,
+        "The request did not arrive whole in time (10 s by default, from the moment the "
+        "connection opened or the request began); the connection is closed. Send it again.",
+    ),
+    "request-header-fields-too-large": (
+        431,
+        "The request line and headers are larger than the service takes (64 KiB by default); "
+        "the connection is closed.",
+    ),
     "internal-server-error": (
         500,
         "An unexpected error; it is logged with the request id. Nothing internal is revealed.",
@@ -107,6 +119,11 @@ TYPES: Final = {
         503,
         "The database is unavailable, or the service is stopping; retry after `Retry-After` "
         "seconds.",
+    ),
+    "overloaded": (
+        503,
+        "The service is busy, not broken: no database connection came free in time, or the "
+        "worker has as many connections open as it takes. Retry after `Retry-After` seconds.",
     ),
 }
 """Every `type` a problem can have (the name after `/problems/`): its status and what it means.
@@ -172,6 +189,21 @@ class ValidationProblem(Problem):
     errors: list[FieldProblem]
 
 
+def problem_body(
+    status: int, detail: str, *, kind: str | None, instance: str, request_id: str
+) -> dict[str, Any]:
+    """The members every problem has; `kind` defaults to the status's title (`not-found`)."""
+    title = TITLES.get(status, "Error")
+    return {
+        "type": f"/problems/{kind or title.lower().replace(' ', '-')}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        "request_id": request_id,
+    }
+
+
 def problem(
     scope: Scope,
     status: int,
@@ -182,15 +214,9 @@ def problem(
     headers: dict[str, str] | None = None,
     extra: dict[str, str] | None = None,
 ) -> Response:
-    title = TITLES.get(status, "Error")
-    body: dict[str, Any] = {
-        "type": f"/problems/{kind or title.lower().replace(' ', '-')}",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": scope.get("path", ""),
-        "request_id": request_id.get(),
-    }
+    body = problem_body(
+        status, detail, kind=kind, instance=scope.get("path", ""), request_id=request_id.get()
+    )
     if extra is not None:
         body.update(extra)
     if errors is not None:
