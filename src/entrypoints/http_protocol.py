@@ -23,22 +23,21 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import logging
-import uuid
 from typing import Any, Final
 
 import httptools
 from uvicorn.config import Config
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.server import ServerState
 
 from entrypoints.http.problems import (
-    OVERLOADED_RETRY_AFTER_SECONDS,
     PROBLEM_JSON,
     TITLES,
-    problem_body,
+    overloaded_app,
+    problem_outside_app,
 )
+from entrypoints.request_line import RequestLine, needs_no_line
 from entrypoints.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -51,17 +50,21 @@ def _limits() -> tuple[float, int]:
     return settings.request_receive_timeout_seconds, settings.max_request_header_bytes
 
 
-def _problem(status: int, kind: str, detail: str, path: str) -> tuple[str, bytes]:
-    """(request id, JSON body) of a problem answered before the app saw the request."""
-    # A fresh id: the request's own X-Request-ID may not have arrived.
-    rid = uuid.uuid4().hex
-    body = problem_body(status, detail, kind=kind, instance=path, request_id=rid)
-    return rid, json.dumps(body).encode()
+@functools.cache
+def _line(loop: asyncio.AbstractEventLoop, app: Any) -> RequestLine:
+    """The worker's one request line (a worker runs one loop and one app)."""
+    settings = Settings()
+    return RequestLine(
+        settings.max_requests_in_flight,
+        settings.db_pool_wait_seconds,
+        loop,
+        on_shed=functools.partial(_count_shed, app, QUEUE_SHED_REASON),
+    )
 
 
 def closing_problem(status: int, kind: str, detail: str, path: str) -> bytes:
     """A whole HTTP/1.1 response carrying a problem, after which the connection is closed."""
-    rid, body = _problem(status, kind, detail, path)
+    rid, body = problem_outside_app(status, kind, detail, path)
     return b"".join(
         (
             f"HTTP/1.1 {status} {TITLES[status]}\r\n".encode(),
@@ -90,33 +93,22 @@ at 32 connections (820 req/s against uvloop's 862, within the noise).
 
 SHED_REASON: Final = "connections"
 """The `reason` of `tasks_api_requests_shed_total` for requests refused beyond MAX_CONNECTIONS."""
+QUEUE_SHED_REASON: Final = "queue"
+"""... and for requests that waited their whole patience in the request line."""
 
 
-async def _too_many_connections(scope: Any, receive: Any, send: Any) -> None:
-    """The ASGI app that answers a request arriving beyond MAX_CONNECTIONS: 503, overloaded."""
-    rid, body = _problem(
-        503,
-        "overloaded",
-        "The service has too many connections open; try again shortly",
-        scope["path"],
-    )
-    headers = [
-        (b"content-type", PROBLEM_JSON.encode()),
-        (b"content-length", str(len(body)).encode()),
-        (b"retry-after", str(OVERLOADED_RETRY_AFTER_SECONDS).encode()),
-        (b"x-request-id", rid.encode()),
-        (b"connection", b"close"),
-    ]
-    await send({"type": "http.response.start", "status": 503, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+_too_many_connections = overloaded_app(
+    "The service has too many connections open; try again shortly", close=True
+)
+"""The answer to a request arriving beyond MAX_CONNECTIONS."""
 
 
-def _count_shed(app: Any) -> None:
+def _count_shed(app: Any, reason: str) -> None:
     """Count a refusal in the app's metrics: the FastAPI app is under uvicorn's wrappers."""
     for _ in range(10):
         metrics = getattr(getattr(app, "state", None), "metrics", None)
         if metrics is not None:
-            metrics.count_shed(SHED_REASON)
+            metrics.count_shed(reason)
             return
         app = getattr(app, "app", None)
 
@@ -138,6 +130,18 @@ class DeadlineHttpToolsProtocol(HttpToolsProtocol):
         self._deadline: asyncio.TimerHandle | None = None
         self._head_bytes: int | None = 0
         """Bytes of the current request head so far; None once the head is complete."""
+        self.line = _line(self.loop, self.app)
+
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
+        # Each request waits its turn in the worker's line, unless it needs no database.
+        if app is _too_many_connections or needs_no_line(cycle.scope["path"]):
+            super()._start_asgi_task(cycle, app)
+            return
+        start = functools.partial(super()._start_asgi_task, cycle)
+        self.line.admit(start, self._connected, app)
+
+    def _connected(self) -> bool:
+        return not self.transport.is_closing()
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -182,7 +186,7 @@ class DeadlineHttpToolsProtocol(HttpToolsProtocol):
                 len(self.connections),
                 self.max_connections,
             )
-            _count_shed(self.app)
+            _count_shed(self.app, SHED_REASON)
             # uvicorn starts whichever app is `self.app` then: for this request, the refusal.
             app, self.app = self.app, _too_many_connections
             try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final
 
@@ -13,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
-from starlette.types import Scope
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from application.errors import (
     EmailTaken,
@@ -202,6 +203,35 @@ def problem_body(
         "instance": instance,
         "request_id": request_id,
     }
+
+
+def problem_outside_app(status: int, kind: str, detail: str, path: str) -> tuple[str, bytes]:
+    """(request id, JSON body) of a problem the server answers before the app sees the request.
+
+    The id is a fresh one: the request's own `X-Request-ID` may not have arrived.
+    """
+    rid = uuid.uuid4().hex
+    body = problem_body(status, detail, kind=kind, instance=path, request_id=rid)
+    return rid, json.dumps(body).encode()
+
+
+def overloaded_app(detail: str, *, close: bool) -> ASGIApp:
+    """An ASGI app answering 503 `/problems/overloaded` with `Retry-After`, the app unbothered."""
+
+    async def overloaded(scope: Scope, receive: Receive, send: Send) -> None:
+        rid, body = problem_outside_app(503, "overloaded", detail, scope["path"])
+        headers = [
+            (b"content-type", PROBLEM_JSON.encode()),
+            (b"content-length", str(len(body)).encode()),
+            (b"retry-after", str(OVERLOADED_RETRY_AFTER_SECONDS).encode()),
+            (b"x-request-id", rid.encode()),
+        ]
+        if close:
+            headers.append((b"connection", b"close"))
+        await send({"type": "http.response.start", "status": 503, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return overloaded
 
 
 def problem(
