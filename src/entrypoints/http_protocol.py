@@ -13,6 +13,8 @@ requests beyond `MAX_CONNECTIONS` itself, as uvicorn's `limit_concurrency`
 would but with the contract's problem+json (`/problems/overloaded`, counted in
 `tasks_api_requests_shed_total{reason="connections"}`) instead of uvicorn's
 text/plain. Every answer written here is problem+json, as every other error is.
+Last, a request the app is to work on is handed to the worker's request line
+(`entrypoints/request_line.py`) rather than started at once.
 
 httptools rather than h11: it is what uvicorn picks by default here (so the
 benchmarks measure what runs), and its C parser costs less CPU per request;
