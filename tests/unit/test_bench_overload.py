@@ -41,6 +41,15 @@ def test_the_targets_compare_each_burst_with_the_calm_run_and_a_fair_queue() -> 
     ]
 
 
+def test_the_targets_count_only_successful_answers_as_throughput() -> None:
+    runs = [result(32, 100, 50), result(256, 100, 600), result(1024, 100, 2000, errors=500)]
+
+    shed_half = targets([*runs, result(32, 100, 50)]).splitlines()[1]
+
+    assert shed_half.startswith("1,024 connections: throughput 50% of 32's"), shed_half
+    assert shed_half.endswith("= 61.44 s"), "3 x 1,024 / 50 answers a second"
+
+
 def test_the_table_names_the_last_bad_status_with_the_errors() -> None:
     rows = table([("1,024 connections", result(1024, 800, 4500, errors=7))]).splitlines()
 
