@@ -107,7 +107,9 @@ async def run(options: Options, rows: int, scenarios: Sequence[str] | None) -> N
             print()
             print(f"{name}: {SCENARIOS[name].description}")
             print()
-            print(table([(f"{r.connections:,} connections", r) for r in results]), flush=True)
+            print(table([(f"{r.connections:,} connections", r) for r in results]))
+            print()
+            print(targets(results), flush=True)
         await slow_client_run(bench, service, dataset)
 
 
@@ -159,6 +161,32 @@ async def slow_client_run(bench: Bench, service: Server, dataset: Dataset) -> No
         )
     else:
         print("no slow connection was closed by the server", flush=True)
+
+
+def targets(results: Sequence[Result]) -> str:
+    """Issue #10's targets for the bursts: throughput kept, and p99 within a fair queue's.
+
+    Throughput here counts successful answers only (the table's req/s counts the 503s too).
+    """
+    calm = _answered(results[0].load)
+    parts = []
+    for result in results[1:-1]:
+        figures = result.load
+        served = _answered(figures)
+        bound = 3 * result.connections / served if served else float("inf")
+        parts.append(
+            f"{result.connections:,} connections: throughput {served / calm:.0%} of "
+            f"32's (target 90 %), p99 {_ms(figures.p99_ms)} against a fair queue's "
+            f"3 × connections ÷ throughput = {_ms(bound * 1000)}"
+        )
+    return "\n".join(parts)
+
+
+def _answered(figures: load.Load) -> float:
+    """Successful answers a second: a quick 503 is not throughput."""
+    if not figures.seconds:
+        return 0.0
+    return max(figures.responses - figures.errors, 0) / figures.seconds
 
 
 def table(rows: Sequence[tuple[str, Result | load.Load]]) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from adapters.sqlalchemy.engine import EngineOptions, open_database
 from adapters.sqlalchemy.legacy import NoSuchAccount, adopt_legacy_rows
-from entrypoints.http_protocol import DeadlineHttpToolsProtocol
+from entrypoints.http_protocol import EVENT_LOOP, DeadlineHttpToolsProtocol
 from entrypoints.log_setup import logging_config
 from entrypoints.migrate import migrate
 from entrypoints.secret_key import MissingSecretKey, secret_key
@@ -167,6 +167,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
             proxy_headers=True,
             # Slow and idle clients: uvicorn's own limits, and the receive deadline it lacks.
             http=DeadlineHttpToolsProtocol,
+            # Accepts a burst of connections at once (uvloop: one per turn of the loop).
+            loop=EVENT_LOOP,
             limit_concurrency=settings.max_connections,
             timeout_keep_alive=settings.keep_alive_timeout_seconds,
             # SIGTERM: see http/drain.py.

@@ -74,7 +74,14 @@ class Settings(BaseSettings):
         2048,
         ge=1,
         description="Open connections per worker beyond which requests are refused with "
-        "uvicorn's 503 (text/plain); keep it under `ulimit -n`.",
+        "a 503 /problems/overloaded; keep it under `ulimit -n`.",
+    )
+    max_requests_in_flight: int = Field(
+        20,
+        ge=1,
+        description="Requests a worker works on at once; the others wait in arrival order, "
+        "for at most DB_POOL_WAIT_SECONDS (then 503). /health, /metrics and the docs never "
+        "wait.",
     )
     keep_alive_timeout_seconds: int = Field(
         5, ge=1, description="Seconds an idle keep-alive connection stays open between requests."

@@ -21,6 +21,7 @@ from entrypoints.app import create_app
 from entrypoints.container import Container
 from support.apps import client_of
 from support.databases import SqlStore
+from support.problem_checks import assert_problem
 from support.settings import isolated_settings
 
 WAIT = 0.2
@@ -84,15 +85,18 @@ async def test_a_request_that_finds_no_connection_in_time_is_shed_with_503_and_r
     assert response.headers["content-type"] == "application/problem+json"
     assert int(response.headers["retry-after"]) >= 1
     problem = response.json()
-    assert problem["type"] == "/problems/overloaded", "not 'database unavailable': it is healthy"
-    assert problem["status"] == 503
-    assert "overloaded" in problem["detail"]
+    assert_problem(response, "overloaded", instance="/tasks")
+    assert "overloaded" in problem["detail"], "not 'database unavailable': it is healthy"
     assert live.status_code == 200
     assert scraped.status_code == 200
     assert shed_count(scraped.text) == before + 1
 
     # Once the connection is back, requests get it again.
     assert (await client.get("/tasks")).status_code == 200
+    # And the problem's type is documented where it points.
+    documented = await client.get(problem["type"])
+    assert documented.status_code == 200
+    assert documented.json()["status"] == 503
 
 
 async def test_readiness_waits_in_the_same_line_and_is_shed_the_same_way(

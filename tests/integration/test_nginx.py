@@ -29,6 +29,7 @@ from support.databases import SqlStore
 from support.owners import OWNER
 from support.ports import free_port
 from support.postgres import unavailable
+from support.problem_checks import assert_problem
 from support.settings import isolated_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -188,6 +189,11 @@ def test_a_body_over_the_limit_is_refused_by_nginx_as_a_problem(api: httpx.Clien
     assert refused.status_code == 413
     assert refused.headers["content-type"] == "application/problem+json"
     assert refused.json()["status"] == 413
+
+
+def test_a_header_over_nginx_buffers_is_refused_by_nginx_as_a_problem(api: httpx.Client) -> None:
+    refused = api.get("/tasks", headers={"X-Big": "a" * (17 * 1024)})
+    assert_problem(refused, "request-header-fields-too-large", instance="/tasks")
 
 
 def test_both_instances_serve_requests(api: httpx.Client) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import os
 import socket
 import subprocess
@@ -20,8 +21,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from support.ports import free_port
+from support.problem_checks import PROBLEM_FIELDS, PROBLEMS, assert_problem
 
 TASKS_API = Path(sys.executable).with_name("tasks-api")
 RECEIVE_TIMEOUT = 0.5
@@ -84,6 +87,39 @@ def read_until_closed(connection: socket.socket) -> bytes:
     return received
 
 
+def assert_closing_problem(answer: bytes, kind: str, *, instance: str) -> None:
+    """`answer` is one whole HTTP/1.1 response, the problem+json of `kind`; then the close."""
+    status, title = PROBLEMS[kind]
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    assert status_line == f"HTTP/1.1 {status} {title}", answer
+    headers = {
+        name.lower(): value.strip()
+        for name, _, value in (line.partition(":") for line in header_lines)
+    }
+    assert headers["content-type"] == "application/problem+json", headers
+    assert headers["connection"] == "close"
+    assert int(headers["content-length"]) == len(body), "exactly one response, whole"
+    problem = json.loads(body)
+    assert set(problem) == PROBLEM_FIELDS, problem
+    assert problem["type"] == f"/problems/{kind}"
+    assert (problem["status"], problem["title"]) == (status, title)
+    assert problem["detail"]
+    assert problem["instance"] == instance
+    assert problem["request_id"] == headers["x-request-id"]
+
+
+def shed_for_connections(server: tuple[str, int]) -> float:
+    host, port = server
+    scraped = httpx.get(f"http://{host}:{port}/metrics", timeout=HANG).text
+    for family in text_string_to_metric_families(scraped):
+        if family.name == "tasks_api_requests_shed":
+            for sample in family.samples:
+                if sample.name.endswith("_total") and sample.labels == {"reason": "connections"}:
+                    return sample.value
+    return 0.0
+
+
 def health(server: tuple[str, int]) -> int:
     host, port = server
     return httpx.get(f"http://{host}:{port}/health", timeout=HANG).status_code
@@ -96,13 +132,13 @@ def test_a_half_sent_request_line_is_closed_with_408_while_others_are_served(
         slow.sendall(b"GET /hea")
         assert health(server) == 200, "a normal request on another connection is served"
         answer = read_until_closed(slow)
-    assert answer.startswith(b"HTTP/1.1 408 "), answer
-    assert b"connection: close" in answer.lower()
+    # The path as far as it arrived: all the client sent of it.
+    assert_closing_problem(answer, "request-timeout", instance="/hea")
 
 
 def test_a_connection_that_sends_nothing_is_closed(server: tuple[str, int]) -> None:
     with connect(server) as idle:
-        assert read_until_closed(idle).startswith(b"HTTP/1.1 408 ")
+        assert_closing_problem(read_until_closed(idle), "request-timeout", instance="")
 
 
 def test_headers_trickled_past_the_deadline_are_closed(server: tuple[str, int]) -> None:
@@ -111,7 +147,7 @@ def test_headers_trickled_past_the_deadline_are_closed(server: tuple[str, int]) 
         time.sleep(RECEIVE_TIMEOUT / 5)
         with contextlib.suppress(OSError):  # already closed: as good
             slow.sendall(b"X-Slow: 1\r\n")  # bytes keep coming, but not the whole request
-        assert read_until_closed(slow).startswith(b"HTTP/1.1 408 ")
+        assert_closing_problem(read_until_closed(slow), "request-timeout", instance="/health")
 
 
 def test_a_body_that_does_not_arrive_is_closed(server: tuple[str, int]) -> None:
@@ -149,19 +185,25 @@ def test_a_keep_alive_connection_is_judged_per_request_not_per_connection(
 def test_a_request_head_over_the_cap_gets_431(server: tuple[str, int]) -> None:
     with connect(server) as greedy:
         greedy.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * HEADER_BYTES)
-        assert read_until_closed(greedy).startswith(b"HTTP/1.1 431 ")
+        # Refused before any of it is parsed: no path to name.
+        assert_closing_problem(
+            read_until_closed(greedy), "request-header-fields-too-large", instance=""
+        )
     assert health(server) == 200
 
 
 def test_connections_beyond_the_cap_are_refused_with_503(server: tuple[str, int]) -> None:
+    shed_before = shed_for_connections(server)
     with ExitStack() as held:
-        # uvicorn refuses a request once the open connections reach the cap.
+        # A request is refused once the open connections reach the cap.
         for _ in range(MAX_CONNECTIONS - 1):
             connection = held.enter_context(connect(server))
             connection.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
             assert connection.recv(65536).startswith(b"HTTP/1.1 200 ")
         refused = httpx.get(f"http://{server[0]}:{server[1]}/health", timeout=HANG)
-        assert refused.status_code == 503
-        # uvicorn's own refusal, written before the app sees the request: text, not problem+json.
-        assert refused.headers["content-type"].startswith("text/plain")
+        # Written before the app sees the request, yet problem+json like every other error.
+        assert_problem(refused, "overloaded", instance="/health")
+        assert refused.headers["retry-after"] == "1"
+        assert refused.headers["connection"] == "close"
     assert health(server) == 200
+    assert shed_for_connections(server) == shed_before + 1

@@ -41,6 +41,9 @@ PROBLEMS: Final = {
     "idempotency-key-reused": (422, "Unprocessable Content"),
     "internal-server-error": (500, "Internal Server Error"),
     "service-unavailable": (503, "Service Unavailable"),
+    "overloaded": (503, "Service Unavailable"),
+    "request-timeout": (408, "Request Timeout"),
+    "request-header-fields-too-large": (431, "Request Header Fields Too Large"),
 }
 
 

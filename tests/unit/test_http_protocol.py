@@ -7,6 +7,7 @@ this covers the protocol's branches in-process.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from uvicorn.config import Config
@@ -117,3 +118,27 @@ async def test_the_deadline_does_nothing_on_a_connection_already_closing() -> No
     await past_the_deadline()
     assert transport.written == b""
     protocol.connection_lost(None)
+
+
+async def test_a_request_beyond_the_connection_cap_gets_503_problem_and_is_closed() -> None:
+    config = Config(app=ok, lifespan="off", log_config=None, limit_concurrency=1)
+    state = ServerState()
+    first = DeadlineHttpToolsProtocol(config, state, {})
+    first.connection_made(FakeTransport())
+    second = DeadlineHttpToolsProtocol(config, state, {})
+    refused = FakeTransport()
+    second.connection_made(refused)
+
+    second.data_received(b"GET /tasks HTTP/1.1\r\nHost: x\r\n\r\n")
+    await asyncio.sleep(0)
+
+    head, _, body = refused.written.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 503 ")
+    assert b"content-type: application/problem+json" in head
+    assert b"retry-after: 1" in head
+    assert b"connection: close" in head
+    assert json.loads(body)["type"] == "/problems/overloaded"
+    assert refused.closed
+    assert second.app is config.loaded_app, "the refusal was for this request only"
+    for protocol in (first, second):
+        protocol.connection_lost(None)

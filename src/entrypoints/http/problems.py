@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final
 
@@ -13,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
-from starlette.types import Scope
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from application.errors import (
     EmailTaken,
@@ -46,12 +47,14 @@ TITLES: Final = {
     401: "Unauthorized",
     404: "Not Found",
     405: "Method Not Allowed",
+    408: "Request Timeout",
     409: "Conflict",
     412: "Precondition Failed",
     413: "Content Too Large",
     415: "Unsupported Media Type",
     422: "Unprocessable Content",
     429: "Too Many Requests",
+    431: "Request Header Fields Too Large",
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
@@ -99,6 +102,16 @@ TYPES: Final = {
         "(with `refresh_token`); RFC 6749 `unsupported_grant_type`, in `error`.",
     ),
     "too-many-requests": (429, "Too many attempts; retry after `Retry-After` seconds."),
+    "request-timeout": (
+        408,
+        "The request did not arrive whole in time (10 s by default, from the moment the "
+        "connection opened or the request began); the connection is closed. Send it again.",
+    ),
+    "request-header-fields-too-large": (
+        431,
+        "The request line and headers are larger than the service takes (64 KiB by default); "
+        "the connection is closed.",
+    ),
     "internal-server-error": (
         500,
         "An unexpected error; it is logged with the request id. Nothing internal is revealed.",
@@ -107,6 +120,11 @@ TYPES: Final = {
         503,
         "The database is unavailable, or the service is stopping; retry after `Retry-After` "
         "seconds.",
+    ),
+    "overloaded": (
+        503,
+        "The service is busy, not broken: no database connection came free in time, or the "
+        "worker has as many connections open as it takes. Retry after `Retry-After` seconds.",
     ),
 }
 """Every `type` a problem can have (the name after `/problems/`): its status and what it means.
@@ -172,6 +190,50 @@ class ValidationProblem(Problem):
     errors: list[FieldProblem]
 
 
+def problem_body(
+    status: int, detail: str, *, kind: str | None, instance: str, request_id: str
+) -> dict[str, Any]:
+    """The members every problem has; `kind` defaults to the status's title (`not-found`)."""
+    title = TITLES.get(status, "Error")
+    return {
+        "type": f"/problems/{kind or title.lower().replace(' ', '-')}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        "request_id": request_id,
+    }
+
+
+def problem_outside_app(status: int, kind: str, detail: str, path: str) -> tuple[str, bytes]:
+    """(request id, JSON body) of a problem the server answers before the app sees the request.
+
+    The id is a fresh one: the request's own `X-Request-ID` may not have arrived.
+    """
+    rid = uuid.uuid4().hex
+    body = problem_body(status, detail, kind=kind, instance=path, request_id=rid)
+    return rid, json.dumps(body).encode()
+
+
+def overloaded_app(detail: str, *, close: bool) -> ASGIApp:
+    """An ASGI app answering 503 `/problems/overloaded` with `Retry-After`, the app unbothered."""
+
+    async def overloaded(scope: Scope, receive: Receive, send: Send) -> None:
+        rid, body = problem_outside_app(503, "overloaded", detail, scope["path"])
+        headers = [
+            (b"content-type", PROBLEM_JSON.encode()),
+            (b"content-length", str(len(body)).encode()),
+            (b"retry-after", str(OVERLOADED_RETRY_AFTER_SECONDS).encode()),
+            (b"x-request-id", rid.encode()),
+        ]
+        if close:
+            headers.append((b"connection", b"close"))
+        await send({"type": "http.response.start", "status": 503, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return overloaded
+
+
 def problem(
     scope: Scope,
     status: int,
@@ -182,15 +244,9 @@ def problem(
     headers: dict[str, str] | None = None,
     extra: dict[str, str] | None = None,
 ) -> Response:
-    title = TITLES.get(status, "Error")
-    body: dict[str, Any] = {
-        "type": f"/problems/{kind or title.lower().replace(' ', '-')}",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": scope.get("path", ""),
-        "request_id": request_id.get(),
-    }
+    body = problem_body(
+        status, detail, kind=kind, instance=scope.get("path", ""), request_id=request_id.get()
+    )
     if extra is not None:
         body.update(extra)
     if errors is not None:

@@ -94,7 +94,8 @@ def sync_detailed(
     otherwise. Names: `malformed-json`, `unauthorized`, `not-found`, `method-not-allowed`, `idempotency-
     key-in-use`, `conflict`, `precondition-failed`, `content-too-large`, `unsupported-media-type`,
     `invalid-input`, `idempotency-key-reused`, `email-taken`, `invalid-grant`, `unsupported-grant-type`,
-    `too-many-requests`, `internal-server-error`, `service-unavailable`.
+    `too-many-requests`, `request-timeout`, `request-header-fields-too-large`, `internal-server-error`,
+    `service-unavailable`, `overloaded`.
 
     Args:
         name (str):
@@ -132,7 +133,8 @@ def sync(
     otherwise. Names: `malformed-json`, `unauthorized`, `not-found`, `method-not-allowed`, `idempotency-
     key-in-use`, `conflict`, `precondition-failed`, `content-too-large`, `unsupported-media-type`,
     `invalid-input`, `idempotency-key-reused`, `email-taken`, `invalid-grant`, `unsupported-grant-type`,
-    `too-many-requests`, `internal-server-error`, `service-unavailable`.
+    `too-many-requests`, `request-timeout`, `request-header-fields-too-large`, `internal-server-error`,
+    `service-unavailable`, `overloaded`.
 
     Args:
         name (str):
@@ -165,7 +167,8 @@ async def asyncio_detailed(
     otherwise. Names: `malformed-json`, `unauthorized`, `not-found`, `method-not-allowed`, `idempotency-
     key-in-use`, `conflict`, `precondition-failed`, `content-too-large`, `unsupported-media-type`,
     `invalid-input`, `idempotency-key-reused`, `email-taken`, `invalid-grant`, `unsupported-grant-type`,
-    `too-many-requests`, `internal-server-error`, `service-unavailable`.
+    `too-many-requests`, `request-timeout`, `request-header-fields-too-large`, `internal-server-error`,
+    `service-unavailable`, `overloaded`.
 
     Args:
         name (str):
@@ -201,7 +204,8 @@ async def asyncio(
     otherwise. Names: `malformed-json`, `unauthorized`, `not-found`, `method-not-allowed`, `idempotency-
     key-in-use`, `conflict`, `precondition-failed`, `content-too-large`, `unsupported-media-type`,
     `invalid-input`, `idempotency-key-reused`, `email-taken`, `invalid-grant`, `unsupported-grant-type`,
-    `too-many-requests`, `internal-server-error`, `service-unavailable`.
+    `too-many-requests`, `request-timeout`, `request-header-fields-too-large`, `internal-server-error`,
+    `service-unavailable`, `overloaded`.
 
     Args:
         name (str):
