@@ -9,7 +9,7 @@ import pytest
 
 from application.paging import ListRequest
 from application.preconditions import ANY_VERSION, Precondition
-from application.tasks import TaskService
+from application.tasks import TASKS, TaskService
 from domain.errors import InvalidInput, NotFound, VersionMismatch
 from domain.ids import MAX_ID
 from domain.task import NewTask, Task, TaskChanges, TaskFilters
@@ -268,35 +268,40 @@ async def test_the_repository_write_is_conditional_on_the_version_read(store: St
     from support.clock import START
 
     async with store.unit_of_work() as uow:
-        task = await uow.tasks.add(OWNER, NewTask.create(title="t", now=START))
+        task = await uow.repository(TASKS).add(OWNER, NewTask.create(title="t", now=START))
         await uow.commit()
     first = task.changed(TaskChanges(title="first"), START + timedelta(seconds=1))
     second = task.changed(TaskChanges(title="second"), START + timedelta(seconds=2))
 
     async with store.unit_of_work() as uow:
-        assert await uow.tasks.update(OWNER, task, first)
-        assert not await uow.tasks.update(OWNER, task, second)  # task's version is stale now
-        assert not await uow.tasks.delete(OWNER, task.id, version=task.version)
+        tasks = uow.repository(TASKS)
+        assert await tasks.update(OWNER, task, first)
+        assert not await tasks.update(OWNER, task, second)  # task's version is stale now
+        assert not await tasks.delete(OWNER, task.id, version=task.version)
         await uow.commit()
 
     async with store.unit_of_work(read_only=True) as uow:
-        assert await uow.tasks.get(OWNER, task.id) == first
+        assert await uow.repository(TASKS).get(OWNER, task.id) == first
 
 
 async def test_leaving_a_unit_of_work_without_commit_rolls_back(store: Store) -> None:
     from support.clock import START
 
     async with store.unit_of_work() as uow:
-        kept = await uow.tasks.add(OWNER, NewTask.create(title="kept", tags=["a"], now=START))
+        kept = await uow.repository(TASKS).add(
+            OWNER, NewTask.create(title="kept", tags=["a"], now=START)
+        )
         await uow.commit()
     async with store.unit_of_work() as uow:
-        await uow.tasks.add(OWNER, NewTask.create(title="dropped", now=START))
-        await uow.tasks.update(OWNER, kept, kept.changed(TaskChanges(tags=["b"]), START))
-        await uow.tasks.delete(OWNER, kept.id)
+        await uow.repository(TASKS).add(OWNER, NewTask.create(title="dropped", now=START))
+        await uow.repository(TASKS).update(
+            OWNER, kept, kept.changed(TaskChanges(tags=["b"]), START)
+        )
+        await uow.repository(TASKS).delete(OWNER, kept.id)
 
     async with store.unit_of_work(read_only=True) as uow:
-        assert await uow.tasks.get(OWNER, kept.id) == kept
-        assert await uow.tasks.get(OWNER, kept.id + 1) is None
+        assert await uow.repository(TASKS).get(OWNER, kept.id) == kept
+        assert await uow.repository(TASKS).get(OWNER, kept.id + 1) is None
 
 
 async def test_a_change_of_tags_keeps_drops_and_adds_them(tasks: TaskService) -> None:
@@ -314,19 +319,21 @@ async def test_a_stale_write_of_new_tags_writes_nothing(store: Store) -> None:
     from support.clock import START
 
     async with store.unit_of_work() as uow:
-        stale = await uow.tasks.add(OWNER, NewTask.create(title="t", tags=["a"], now=START))
+        stale = await uow.repository(TASKS).add(
+            OWNER, NewTask.create(title="t", tags=["a"], now=START)
+        )
         await uow.commit()
     async with store.unit_of_work() as uow:
         current = stale.changed(TaskChanges(done=True), START)
-        assert await uow.tasks.update(OWNER, stale, current)
+        assert await uow.repository(TASKS).update(OWNER, stale, current)
         await uow.commit()
 
     async with store.unit_of_work() as uow:
-        written = await uow.tasks.update(
+        written = await uow.repository(TASKS).update(
             OWNER, stale, stale.changed(TaskChanges(tags=["b"]), START)
         )
         await uow.commit()
 
     assert not written
     async with store.unit_of_work(read_only=True) as uow:
-        assert await uow.tasks.get(OWNER, stale.id) == current
+        assert await uow.repository(TASKS).get(OWNER, stale.id) == current

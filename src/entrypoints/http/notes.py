@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeAlias
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from application.notes import NoteService
 from domain.note import NoteChanges, NoteFilters
 from entrypoints.http import etags
 from entrypoints.http.auth import CurrentAccount
@@ -14,16 +15,17 @@ from entrypoints.http.dependencies import (
     IdempotencyKey,
     IfMatch,
     IfNoneMatch,
-    Notes,
     Paging,
     idempotency,
     require_json,
     require_merge_patch,
+    service,
 )
 from entrypoints.http.documentation import ResourceResponses, merge_patch
 from entrypoints.http.links import add_next_link
 from entrypoints.http.schemas import NoteCreate, NoteOut, NotePage, NotePatch, SearchTerm, given
 
+Notes: TypeAlias = Annotated[NoteService, Depends(service(NoteService))]
 router = APIRouter(prefix="/notes", tags=["notes"])
 responses = ResourceResponses.of("note", "/notes/{note_id}", "note_id")
 _JSON_BODY = [Depends(require_json)]

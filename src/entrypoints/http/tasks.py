@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeAlias
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from application.tasks import TaskService
 from domain.tags import MAX_TAGS
 from domain.task import TaskChanges, TaskFilters
 from entrypoints.http import etags
@@ -17,11 +18,11 @@ from entrypoints.http.dependencies import (
     IfMatch,
     IfNoneMatch,
     Paging,
-    Tasks,
     flag,
     idempotency,
     require_json,
     require_merge_patch,
+    service,
 )
 from entrypoints.http.documentation import ResourceResponses, merge_patch
 from entrypoints.http.links import add_next_link
@@ -35,6 +36,7 @@ from entrypoints.http.schemas import (
     given,
 )
 
+Tasks: TypeAlias = Annotated[TaskService, Depends(service(TaskService))]
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 responses = ResourceResponses.of("task", "/tasks/{task_id}", "task_id")
 _JSON_BODY = [Depends(require_json)]
