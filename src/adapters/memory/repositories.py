@@ -5,18 +5,14 @@ list's filters match."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Generic, TypeVar
+from typing import Generic
 
 from adapters.memory.journal import Journal
 from adapters.memory.queries import select
 from adapters.memory.store import Owned
 from application.paging import Slice, Window
 from application.ports import Repository
-from application.resources import ResourceKind, Versioned
-
-E = TypeVar("E", bound=Versioned)
-N = TypeVar("N")
-F = TypeVar("F")
+from application.resources import E, F, N, ResourceKind
 
 
 class MemoryRepository(Repository[E, N, F], Generic[E, N, F]):

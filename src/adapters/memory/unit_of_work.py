@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from adapters.memory.accounts import (
     MemoryAccountStore,
@@ -15,11 +15,7 @@ from adapters.memory.journal import Journal
 from adapters.memory.repositories import MemoryRepository
 from adapters.memory.store import MemoryDatabase
 from application.ports import Repository, UnitOfWork
-from application.resources import ResourceKind, Versioned
-
-E = TypeVar("E", bound=Versioned)
-N = TypeVar("N")
-F = TypeVar("F")
+from application.resources import E, F, N, ResourceKind
 
 
 class MemoryUnitOfWork(UnitOfWork):
@@ -44,10 +40,6 @@ class MemoryUnitOfWork(UnitOfWork):
         self.login_attempts = MemoryLoginAttempts(db.account_tables, self._journal)
         return self
 
-    def repository(self, kind: ResourceKind[E, N, F]) -> Repository[E, N, F]:
-        db = self._database
-        return MemoryRepository(kind, db.table(kind), db.ids[kind.name], self._journal)
-
     async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
@@ -61,3 +53,7 @@ class MemoryUnitOfWork(UnitOfWork):
             raise RuntimeError("a read-only unit of work cannot commit")
         self._journal.forget()
         self.committed = True
+
+    def repository(self, kind: ResourceKind[E, N, F]) -> Repository[E, N, F]:
+        db = self._database
+        return MemoryRepository(kind, db.table(kind), db.ids[kind.name], self._journal)
