@@ -15,6 +15,7 @@ from support.apps import app_over, client_of
 from support.auth import bearer
 from support.databases import SqlStore
 from support.owners import OTHER, OWNER
+from support.resources import SAMPLES
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ async def pair(backend: tuple[str, SqlStore | None]) -> AsyncIterator[Pair]:
 
 TASK = {"title": "Owner's plan", "description": "secret", "tags": ["private", "x"], "done": True}
 NOTE = {"title": "Owner's diary", "body": "secret"}
-COLLECTIONS = [("/tasks", TASK), ("/notes", NOTE)]
+COLLECTIONS = [pytest.param(sample.collection, sample.body, id=str(sample)) for sample in SAMPLES]
 
 
 def _without_request(problem: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,8 @@ import pytest
 from fastapi import FastAPI
 from openapi_spec_validator import validate
 
+from support.resources import COLLECTIONS, every_collection
+
 Operation = tuple[str, str, dict[str, Any]]
 
 
@@ -67,7 +69,7 @@ def _parameter(document: dict[str, Any], path: str, name: str) -> dict[str, Any]
     return parameter
 
 
-@pytest.mark.parametrize("path", ["/tasks", "/notes"])
+@pytest.mark.parametrize("path", COLLECTIONS, ids=str)
 def test_sort_keys_have_readable_enum_names(document: dict[str, Any], path: str) -> None:
     schema = _parameter(document, path, "sort")["schema"]
 
@@ -154,7 +156,7 @@ def test_every_operation_documents_405_with_allow_and_503_with_retry_after(
             assert "Retry-After" in responses["503"]["headers"], (method, path)
 
 
-@pytest.mark.parametrize("collection", ["/tasks", "/notes"])
+@every_collection
 def test_resource_operations_document_their_headers_and_statuses(
     document: dict[str, Any], collection: str
 ) -> None:
