@@ -9,12 +9,20 @@ naming what is missing.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final
 
 import pytest
 
+from application.notes import NoteService
+from application.resources import ResourceKind, Resources
+from application.tasks import TaskService
+from domain.note import NewNote, NoteChanges, NoteFilters
+from domain.task import NewTask, TaskChanges, TaskFilters
 from entrypoints.resources import RESOURCES
+from support.owners import OWNER
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -104,3 +112,65 @@ every_resource = pytest.mark.parametrize("resource", SAMPLES, ids=str)
 """Runs the test once per resource, given as `resource: Sample`."""
 every_collection = pytest.mark.parametrize("collection", COLLECTIONS, ids=str)
 """Runs the test once per resource, given as `collection: str` (its path)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Kind:
+    """One resource, as the shared use-case and store tests see it."""
+
+    kind: ResourceKind[Any, Any, Any]
+    service: type[Resources[Any, Any, Any]]
+    create: Callable[[Any, int, str], Awaitable[Any]]
+    """`create(service, owner, title)`: a new one, with only a title given."""
+    new: Callable[[str, datetime], Any]
+    """`new(title, now)`: a new one, not stored yet (for the repository itself)."""
+    filters: Callable[..., Any]
+    """The filters of a list, from the keywords every resource has (`q`)."""
+    retitle: Callable[[str], Any]
+    """The change that gives one a new title."""
+
+    def __str__(self) -> str:
+        return self.kind.name.lower() + "s"
+
+
+_KINDS: Final[dict[str, Kind]] = {
+    kind.kind.name: kind
+    for kind in (
+        Kind(
+            kind=TaskService.kind,
+            service=TaskService,
+            create=lambda service, owner, title: service.create(owner, title=title),
+            new=lambda title, now: NewTask.create(title=title, now=now),
+            filters=TaskFilters.of,
+            retitle=lambda title: TaskChanges(title=title),
+        ),
+        Kind(
+            kind=NoteService.kind,
+            service=NoteService,
+            create=lambda service, owner, title: service.create(owner, title=title),
+            new=lambda title, now: NewNote.create(title=title, now=now),
+            filters=NoteFilters.of,
+            retitle=lambda title: NoteChanges(title=title),
+        ),
+    )
+}
+
+
+def _kind(name: str) -> Kind:
+    if name not in _KINDS:
+        raise LookupError(f"tests/support/resources.py has no Kind for the {name} resource")
+    return _KINDS[name]
+
+
+KINDS: Final = tuple(_kind(resource.kind.name) for resource in RESOURCES)
+
+
+@dataclass(frozen=True, slots=True)
+class Served:
+    """One kind of resource and its use cases over the store under test."""
+
+    kind: Kind
+    service: Any
+
+    async def create(self, title: str, owner: int = OWNER) -> Any:
+        return (await self.kind.create(self.service, owner, title)).resource
