@@ -24,7 +24,7 @@ from support.resources import Served
 
 async def titles(resource: Served, *, q: str | None = None, sort: str | None = None) -> list[str]:
     page = await resource.service.list(
-        OWNER, resource.kind.filters(q=q), ListRequest(limit=100, sort=sort)
+        OWNER, resource.kind.filters.of(q=q), ListRequest(limit=100, sort=sort)
     )
     return [item.title for item in page.items]
 
@@ -44,7 +44,7 @@ async def test_a_missing_one_is_not_found(resource: Served, resource_id: int) ->
     with pytest.raises(NotFound):
         await service.get(OWNER, resource_id)
     with pytest.raises(NotFound):
-        await service.update(OWNER, resource_id, resource.kind.retitle("x"))
+        await service.update(OWNER, resource_id, resource.kind.changes(title="x"))
     with pytest.raises(NotFound):
         await service.delete(OWNER, resource_id)
 
@@ -54,7 +54,7 @@ async def test_a_list_has_its_total_and_newest_first_by_default(resource: Served
         await resource.create(f"item {n}")
 
     page = await resource.service.list(
-        OWNER, resource.kind.filters(), ListRequest(limit=2, offset=1)
+        OWNER, resource.kind.filters.of(), ListRequest(limit=2, offset=1)
     )
 
     assert [item.title for item in page.items] == ["item 3", "item 2"]
@@ -67,13 +67,13 @@ async def test_an_offset_past_the_end_gives_an_empty_page_with_the_total(
 ) -> None:
     await resource.create("only")
 
-    page = await resource.service.list(OWNER, resource.kind.filters(), ListRequest(offset=10))
+    page = await resource.service.list(OWNER, resource.kind.filters.of(), ListRequest(offset=10))
 
     assert (list(page.items), page.total, page.next_cursor) == ([], 1, None)
 
 
 async def test_an_empty_list(resource: Served) -> None:
-    page = await resource.service.list(OWNER, resource.kind.filters(), ListRequest())
+    page = await resource.service.list(OWNER, resource.kind.filters.of(), ListRequest())
 
     assert (list(page.items), page.total, page.next_cursor) == ([], 0, None)
 
@@ -103,7 +103,7 @@ async def test_every_sort_key_orders_by_it_then_by_id(
         await resource.create(title)
     sort = f"-{key}" if descending else key
 
-    page = await resource.service.list(OWNER, resource.kind.filters(), ListRequest(sort=sort))
+    page = await resource.service.list(OWNER, resource.kind.filters.of(), ListRequest(sort=sort))
 
     def position(item: Any) -> tuple[object, int]:
         return getattr(item, key), item.id
@@ -125,10 +125,10 @@ async def test_updated_at_strictly_increases_even_when_the_clock_stands_still(
 ) -> None:
     clock.step = timedelta(0)
     created = await resource.create("t")
-    service, retitle = resource.service, resource.kind.retitle
+    service, retitle = resource.service, resource.kind.changes
 
-    first = await service.update(OWNER, created.id, retitle("first"))
-    second = await service.update(OWNER, created.id, retitle("second"))
+    first = await service.update(OWNER, created.id, retitle(title="first"))
+    second = await service.update(OWNER, created.id, retitle(title="second"))
 
     assert created.updated_at < first.updated_at < second.updated_at
     assert (await service.get(OWNER, created.id)).updated_at == second.updated_at
@@ -136,21 +136,23 @@ async def test_updated_at_strictly_increases_even_when_the_clock_stands_still(
 
 async def test_a_conditional_update_needs_the_current_version(resource: Served) -> None:
     created = await resource.create("t")
-    service, retitle = resource.service, resource.kind.retitle
+    service, retitle = resource.service, resource.kind.changes
 
     with pytest.raises(VersionMismatch):
-        await service.update(OWNER, created.id, retitle("x"), Precondition(frozenset({2, 3})))
+        await service.update(OWNER, created.id, retitle(title="x"), Precondition(frozenset({2, 3})))
     assert await service.get(OWNER, created.id) == created
 
-    updated = await service.update(OWNER, created.id, retitle("x"), Precondition(frozenset({1})))
-    again = await service.update(OWNER, created.id, retitle("y"), ANY_VERSION)
+    updated = await service.update(
+        OWNER, created.id, retitle(title="x"), Precondition(frozenset({1}))
+    )
+    again = await service.update(OWNER, created.id, retitle(title="y"), ANY_VERSION)
     assert (updated.version, again.version) == (2, 3)
 
 
 async def test_a_conditional_delete_needs_the_current_version(resource: Served) -> None:
     created = await resource.create("t")
     service = resource.service
-    await service.update(OWNER, created.id, resource.kind.retitle("x"))
+    await service.update(OWNER, created.id, resource.kind.changes(title="x"))
 
     with pytest.raises(VersionMismatch):
         await service.delete(OWNER, created.id, Precondition(frozenset({1})))
@@ -168,10 +170,10 @@ async def test_the_repository_write_is_conditional_on_the_version_read(
 ) -> None:
     kind = resource.kind
     async with store.unit_of_work() as uow:
-        created = await uow.repository(kind.kind).add(OWNER, kind.new("t", START))
+        created = await uow.repository(kind.kind).add(OWNER, kind.new.create(title="t", now=START))
         await uow.commit()
-    first = created.changed(kind.retitle("first"), START + timedelta(seconds=1))
-    second = created.changed(kind.retitle("second"), START + timedelta(seconds=2))
+    first = created.changed(kind.changes(title="first"), START + timedelta(seconds=1))
+    second = created.changed(kind.changes(title="second"), START + timedelta(seconds=2))
 
     async with store.unit_of_work() as uow:
         repository = uow.repository(kind.kind)

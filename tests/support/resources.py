@@ -9,9 +9,7 @@ naming what is missing.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Final
 
 import pytest
@@ -51,6 +49,11 @@ class Sample:
     def item(self, resource_id: object) -> str:
         return f"{self.collection}/{resource_id}"
 
+    @property
+    def item_path(self) -> str:
+        """Its item's path as the OpenAPI document names it, as `/tasks/{task_id}`."""
+        return self.item(f"{{{self.name.lower()}_id}}")
+
     def __str__(self) -> str:
         return self.collection.strip("/")
 
@@ -61,7 +64,12 @@ _SAMPLES: Final[dict[str, dict[str, Any]]] = {
             *("id", "title", "description", "done", "tags"),
             *("created_at", "updated_at", "version"),
         },
-        "body": {"title": "Owner's plan", "description": "secret", "done": True, "tags": ["x"]},
+        "body": {
+            "title": "Owner's plan",
+            "description": "secret",
+            "done": True,
+            "tags": ["private", "x"],
+        },
         "other_body": {"title": "Owner's plan", "description": "secret", "done": False},
         "nullable": {"description"},
         "changes": ({"done": True}, {"done": False}),
@@ -114,44 +122,32 @@ every_collection = pytest.mark.parametrize("collection", COLLECTIONS, ids=str)
 """Runs the test once per resource, given as `collection: str` (its path)."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True)
 class Kind:
-    """One resource, as the shared use-case and store tests see it."""
+    """One resource, as the shared use-case and store tests see it: its service and the
+    domain types they build requests of, all taking a title (`title=`) and `q`."""
 
-    kind: ResourceKind[Any, Any, Any]
     service: type[Resources[Any, Any, Any]]
-    create: Callable[[Any, int, str], Awaitable[Any]]
-    """`create(service, owner, title)`: a new one, with only a title given."""
-    new: Callable[[str, datetime], Any]
-    """`new(title, now)`: a new one, not stored yet (for the repository itself)."""
-    filters: Callable[..., Any]
-    """The filters of a list, from the keywords every resource has (`q`)."""
-    retitle: Callable[[str], Any]
-    """The change that gives one a new title."""
+    new: Any
+    """Its `New…` type: `new.create(title=..., now=...)`, for the repository itself."""
+    filters: Any
+    """Its filters type: `filters.of(q=...)`."""
+    changes: Any
+    """Its changes type: `changes(title=...)`."""
+
+    @property
+    def kind(self) -> ResourceKind[Any, Any, Any]:
+        return self.service.kind
 
     def __str__(self) -> str:
         return self.kind.name.lower() + "s"
 
 
-_KINDS: Final[dict[str, Kind]] = {
+_KINDS: Final = {
     kind.kind.name: kind
     for kind in (
-        Kind(
-            kind=TaskService.kind,
-            service=TaskService,
-            create=lambda service, owner, title: service.create(owner, title=title),
-            new=lambda title, now: NewTask.create(title=title, now=now),
-            filters=TaskFilters.of,
-            retitle=lambda title: TaskChanges(title=title),
-        ),
-        Kind(
-            kind=NoteService.kind,
-            service=NoteService,
-            create=lambda service, owner, title: service.create(owner, title=title),
-            new=lambda title, now: NewNote.create(title=title, now=now),
-            filters=NoteFilters.of,
-            retitle=lambda title: NoteChanges(title=title),
-        ),
+        Kind(TaskService, NewTask, TaskFilters, TaskChanges),
+        Kind(NoteService, NewNote, NoteFilters, NoteChanges),
     )
 }
 
@@ -173,4 +169,4 @@ class Served:
     service: Any
 
     async def create(self, title: str, owner: int = OWNER) -> Any:
-        return (await self.kind.create(self.service, owner, title)).resource
+        return (await self.service.create(owner, title=title)).resource
