@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 from sqlalchemy.engine import URL
 
 from adapters.sqlalchemy.engine import EngineOptions, SqlDatabase, open_database
@@ -17,6 +18,23 @@ from support.clock import SteppingClock
 from support.postgres import postgres_server, throwaway_database
 
 CURSOR_SECRET = b"test-cursor-secret-0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def plain_tracebacks() -> None:
+    """structlog's defaults (what a test gets unless it configures logging itself, as
+    `test_logging.py` does) print a logged error's traceback with rich, every frame's
+    local variables included: five seconds for one 500. A plain traceback says as much."""
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.StackInfoRenderer(),
+            structlog.dev.set_exc_info,
+            structlog.processors.TimeStamper(fmt="%Y-%m-%d %H:%M:%S", utc=False),
+            structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback),
+        ]
+    )
 
 
 @pytest.fixture
