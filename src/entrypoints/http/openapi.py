@@ -101,7 +101,7 @@ def install(app: FastAPI) -> None:
             built.append(for_consumers(only_problem_json(generate())))
         return built[0]
 
-    app.openapi = document  # type: ignore[method-assign]
+    app.openapi = document  # type: ignore[method-assign]  # FastAPI documents this override
 
 
 def for_consumers(document: JsonObject) -> JsonObject:
