@@ -93,7 +93,7 @@ class Container(containers.DeclarativeContainer):
     )
     idempotency = providers.Singleton(idempotency_policy, settings)
 
-    # Called with the service's class: `resource_service(TaskService)`.
+    # Every resource's use cases, built alike: `container.resources(TaskService)`.
     resources = providers.Factory(
         resource_service,
         uow=unit_of_work.provider,
