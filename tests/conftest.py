@@ -24,7 +24,14 @@ CURSOR_SECRET = b"test-cursor-secret-0123456789abcdef"
 def plain_tracebacks() -> None:
     """structlog's defaults (what a test gets unless it configures logging itself, as
     `test_logging.py` does) print a logged error's traceback with rich, every frame's
-    local variables included: five seconds for one 500. A plain traceback says as much."""
+    local variables included: five seconds for one 500. A plain traceback says as much.
+
+    The defaults are reset first: `configure` keeps what it is not given, and a
+    test that ran the service's own configuration (`tasks-api migrate`) leaves
+    `cache_logger_on_first_use` on, which would pin these processors to every
+    logger used from here on, past a later test's own configuration.
+    """
+    structlog.reset_defaults()
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
