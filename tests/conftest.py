@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 from sqlalchemy.engine import URL
 
 from adapters.sqlalchemy.engine import EngineOptions, SqlDatabase, open_database
@@ -17,6 +18,30 @@ from support.clock import SteppingClock
 from support.postgres import postgres_server, throwaway_database
 
 CURSOR_SECRET = b"test-cursor-secret-0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def plain_tracebacks() -> None:
+    """structlog's defaults (what a test gets unless it configures logging itself, as
+    `test_logging.py` does) print a logged error's traceback with rich, every frame's
+    local variables included: five seconds for one 500. A plain traceback says as much.
+
+    The defaults are reset first: `configure` keeps what it is not given, and a
+    test that ran the service's own configuration (`tasks-api migrate`) leaves
+    `cache_logger_on_first_use` on, which would pin these processors to every
+    logger used from here on, past a later test's own configuration.
+    """
+    structlog.reset_defaults()
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.StackInfoRenderer(),
+            structlog.dev.set_exc_info,
+            structlog.processors.TimeStamper(fmt="%Y-%m-%d %H:%M:%S", utc=False),
+            structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback),
+        ]
+    )
 
 
 @pytest.fixture

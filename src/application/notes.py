@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Final
 
 from application import snapshots
-from application.idempotency import Created, IdempotencyRequest, SnapshotCodec
+from application.idempotency import Created, IdempotencyRequest
 from application.preconditions import Precondition
 from application.resources import ResourceKind, Resources
 from domain.note import NewNote, Note, NoteChanges, NoteFilters
 
 NOTES: Final[ResourceKind[Note, NewNote, NoteFilters]] = ResourceKind(
     name="Note",
-    repository=lambda uow: uow.notes,
-    codec=SnapshotCodec(dump=snapshots.dump, load=partial(snapshots.load, Note)),
+    codec=snapshots.codec(Note),
+    stored_as=NewNote.stored_as,
+    matches=NoteFilters.matches,
 )
 
 

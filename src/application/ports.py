@@ -9,14 +9,19 @@ from abc import abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Generic, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, Self, TypeVar
 
 from application.paging import Slice, Window
 from domain.account import Account, NewAccount
-from domain.note import NewNote, Note, NoteFilters
-from domain.task import NewTask, Task, TaskFilters
+
+if TYPE_CHECKING:
+    # Only named in annotations: `resources` imports this module to run its flow.
+    from application.resources import ResourceKind, Versioned
 
 E = TypeVar("E")
+V = TypeVar("V", bound="Versioned")
+N = TypeVar("N")
+F = TypeVar("F")
 N_contra = TypeVar("N_contra", contravariant=True)
 F_contra = TypeVar("F_contra", contravariant=True)
 
@@ -140,8 +145,6 @@ class UnitOfWork(Protocol):
     Leaving the context without committing rolls back.
     """
 
-    tasks: Repository[Task, NewTask, TaskFilters]
-    notes: Repository[Note, NewNote, NoteFilters]
     idempotency: IdempotencyStore
     accounts: AccountStore
     refresh_tokens: RefreshTokenStore
@@ -160,6 +163,10 @@ class UnitOfWork(Protocol):
 
     @abstractmethod
     async def commit(self) -> None: ...
+
+    @abstractmethod
+    def repository(self, kind: ResourceKind[V, N, F]) -> Repository[V, N, F]:
+        """The repository of `kind`'s resources, in this unit of work."""
 
 
 class UnitOfWorkFactory(Protocol):

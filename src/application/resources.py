@@ -2,10 +2,11 @@
 with a key), and change or delete conditionally on the version read.
 
 Tasks and notes differ in their fields and filters, not in how they are stored,
-versioned, paged or retried. A `ResourceKind` names what differs for the flow
-(what clients call the resource, where its repository is, its snapshot codec);
-`Resources` runs the flow for one kind. It has no hooks: `TaskService` and
-`NoteService` only add what is theirs (building a new one, and a change).
+versioned, paged or retried. A `ResourceKind` names what differs (what clients
+call the resource, its snapshot codec, how a new one is stored and which ones a filter
+matches); `Resources` runs the flow for one kind, on the repository the unit of
+work keeps for that kind. It has no hooks: `TaskService` and `NoteService` only
+add what is theirs (building a new one, and a change).
 """
 
 from __future__ import annotations
@@ -46,10 +47,20 @@ _MAX_ATTEMPTS: Final = 10
 
 @dataclass(frozen=True, slots=True)
 class ResourceKind(Generic[E, N, F]):
+    """One kind of resource, as the use cases and the stores need to know it.
+
+    Made of the domain's own parts, so a store that keeps whole entities (the
+    memory one) needs nothing else to serve a new kind.
+    """
+
     name: str
-    """How clients call one of these resources, as in "Task 42 does not exist"."""
-    repository: Callable[[UnitOfWork], Repository[E, N, F]]
+    """How clients call one of these resources, as in "Task 42 does not exist"; also the
+    key of its repository in a unit of work, and of its idempotency keys' scope."""
     codec: SnapshotCodec[E]
+    stored_as: Callable[[N, int], E]
+    """How a new one becomes a stored one, once a store gives it an id."""
+    matches: Callable[[F, E], bool]
+    """Whether a resource passes a list's filters: the rule every store's list query keeps."""
 
 
 class Resources(Generic[E, N, F]):
@@ -72,7 +83,7 @@ class Resources(Generic[E, N, F]):
     async def get(self, owner: int, resource_id: int) -> E:
         self._check_id(resource_id)
         async with self._uow(read_only=True) as uow:
-            found = await self.kind.repository(uow).get(owner, resource_id)
+            found = await uow.repository(self.kind).get(owner, resource_id)
         if found is None:
             raise NotFound(self.kind.name, resource_id)
         return found
@@ -80,7 +91,7 @@ class Resources(Generic[E, N, F]):
     async def list(self, owner: int, filters: F, request: ListRequest) -> Page[E]:
         plan = self._pager.plan(request, owner=owner, resource=self.kind.name, filters=filters)
         async with self._uow(read_only=True) as uow:
-            rows = await self.kind.repository(uow).list(owner, filters, plan.window)
+            rows = await uow.repository(self.kind).list(owner, filters, plan.window)
         return self._pager.page(plan, rows)
 
     async def delete(
@@ -89,13 +100,13 @@ class Resources(Generic[E, N, F]):
         self._check_id(resource_id)
         if precondition is None or precondition.versions is None:
             async with self._uow() as uow:
-                if not await self.kind.repository(uow).delete(owner, resource_id):
+                if not await uow.repository(self.kind).delete(owner, resource_id):
                     raise NotFound(self.kind.name, resource_id)
                 await uow.commit()
                 return
         for _ in range(_MAX_ATTEMPTS):
             async with self._uow() as uow:
-                repository = self.kind.repository(uow)
+                repository = uow.repository(self.kind)
                 current = await self._existing(repository, owner, resource_id, precondition)
                 if await repository.delete(owner, resource_id, version=current.version):
                     await uow.commit()
@@ -106,7 +117,7 @@ class Resources(Generic[E, N, F]):
         self, owner: int, new: N, idempotency: IdempotencyRequest | None
     ) -> Created[E]:
         async def add(uow: UnitOfWork) -> E:
-            return await self.kind.repository(uow).add(owner, new)
+            return await uow.repository(self.kind).add(owner, new)
 
         if idempotency is not None:
             return await create_once(
@@ -140,7 +151,7 @@ class Resources(Generic[E, N, F]):
         self._check_id(resource_id)
         for _ in range(_MAX_ATTEMPTS):
             async with self._uow() as uow:
-                repository = self.kind.repository(uow)
+                repository = uow.repository(self.kind)
                 current = await self._existing(repository, owner, resource_id, precondition)
                 updated = change(current, self._clock.now())
                 if updated is current:

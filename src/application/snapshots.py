@@ -7,12 +7,20 @@ from __future__ import annotations
 import json
 from dataclasses import fields
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar, get_origin, get_type_hints
+
+from application.idempotency import SnapshotCodec
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 T = TypeVar("T", bound="DataclassInstance")
+
+
+def codec(entity_type: type[T]) -> SnapshotCodec[T]:
+    """How an entity of `entity_type` is kept with its idempotency key, and read back."""
+    return SnapshotCodec(dump=dump, load=partial(load, entity_type))
 
 
 def dump(entity: DataclassInstance) -> str:

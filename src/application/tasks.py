@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import partial
 from typing import Final
 
 from application import snapshots
-from application.idempotency import Created, IdempotencyRequest, SnapshotCodec
+from application.idempotency import Created, IdempotencyRequest
 from application.preconditions import Precondition
 from application.resources import ResourceKind, Resources
 from domain.task import NewTask, Task, TaskChanges, TaskFilters
 
 TASKS: Final[ResourceKind[Task, NewTask, TaskFilters]] = ResourceKind(
     name="Task",
-    repository=lambda uow: uow.tasks,
-    codec=SnapshotCodec(dump=snapshots.dump, load=partial(snapshots.load, Task)),
+    codec=snapshots.codec(Task),
+    stored_as=NewTask.stored_as,
+    matches=TaskFilters.matches,
 )
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final
 
-from domain.text import check_length, normalize_search, normalize_title
+from domain.text import check_length, fold, normalize_search, normalize_title
 from domain.timestamps import next_change_time, utc_microseconds
 from domain.unset import UNSET, Unset
 from domain.validation import Validation
@@ -110,3 +110,8 @@ class NoteFilters:
         search = None if q is None else check.check("q", normalize_search, q)
         check.raise_if_invalid()
         return cls(search=search)
+
+    def matches(self, note: Note) -> bool:
+        """Whether `note` is in the list: the rule each store's list query keeps."""
+        search = self.search
+        return search is None or search in fold(note.title) or search in fold(note.body)

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Final
 
 from domain.tags import Tags, normalize_tags
-from domain.text import check_length, normalize_search, normalize_title
+from domain.text import check_length, fold, normalize_search, normalize_title
 from domain.timestamps import next_change_time, utc_microseconds
 from domain.unset import UNSET, Unset
 from domain.validation import Validation
@@ -154,3 +154,11 @@ class TaskFilters:
         tag_set = tuple(check.check("tag", normalize_tags, tags))
         check.raise_if_invalid()
         return cls(search=search, done=done, tags=tag_set)
+
+    def matches(self, task: Task) -> bool:
+        """Whether `task` is in the list: the rule each store's list query keeps."""
+        return (
+            (self.search is None or self.search in fold(task.title))
+            and (self.done is None or task.done == self.done)
+            and all(tag in task.tags for tag in self.tags)
+        )

@@ -17,15 +17,14 @@ from entrypoints.http import (
     documentation,
     health,
     metrics,
-    notes,
     openapi,
     problems,
-    tasks,
     tokens,
 )
 from entrypoints.http.drain import Drain, DrainMiddleware
 from entrypoints.http.methods import MethodsMiddleware, Paths
 from entrypoints.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from entrypoints.resources import RESOURCES
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +54,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.state.drain = Drain()
 
     for router in (
-        tasks.router,
-        notes.router,
+        *(resource.router for resource in RESOURCES),
         accounts.router,
         tokens.router,
         health.router,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from typing import Any, TypeVar
 
 from dependency_injector import containers, providers
 from sqlalchemy.engine import make_url
@@ -23,9 +24,9 @@ from adapters.verified_tokens import VerifiedTokens
 from application.accounts import AccountService, Authenticator, KnownAccounts
 from application.cursors import CursorCodec
 from application.idempotency import IdempotencyPolicy
-from application.notes import NoteService
 from application.paging import Pager
-from application.tasks import TaskService
+from application.resources import Resources
+from entrypoints.resources import SQL_RESOURCES
 from entrypoints.secret_key import ACCESS_TOKEN_KEY, CURSOR_KEY, derive, secret_key
 from entrypoints.settings import Settings
 
@@ -42,6 +43,14 @@ def engine_options(settings: Settings) -> EngineOptions:
         connect_timeout=settings.db_connect_timeout,
         statement_timeout=settings.db_statement_timeout,
     )
+
+
+S = TypeVar("S", bound=Resources[Any, Any, Any])
+
+
+def resource_service(service: type[S], **dependencies: Any) -> S:
+    """The use cases of one resource (`TaskService`, ...): every one is built alike."""
+    return service(**dependencies)
 
 
 def idempotency_policy(settings: Settings) -> IdempotencyPolicy:
@@ -70,7 +79,7 @@ class Container(containers.DeclarativeContainer):
     unit_of_work = providers.Selector(
         backend,
         memory=providers.Factory(MemoryUnitOfWork, database),
-        sql=providers.Factory(SqlUnitOfWork, database),
+        sql=providers.Factory(SqlUnitOfWork, database, SQL_RESOURCES),
     )
 
     secret = providers.Singleton(secret_key, settings)
@@ -84,15 +93,9 @@ class Container(containers.DeclarativeContainer):
     )
     idempotency = providers.Singleton(idempotency_policy, settings)
 
-    task_service = providers.Factory(
-        TaskService,
-        uow=unit_of_work.provider,
-        clock=clock,
-        pager=pager,
-        idempotency=idempotency,
-    )
-    note_service = providers.Factory(
-        NoteService,
+    # Every resource's use cases, built alike: `container.resources(TaskService)`.
+    resources = providers.Factory(
+        resource_service,
         uow=unit_of_work.provider,
         clock=clock,
         pager=pager,

@@ -145,7 +145,9 @@ class DeadlineHttpToolsProtocol(HttpToolsProtocol):
     def _connected(self) -> bool:
         return not self.transport.is_closing()
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def connection_made(  # type: ignore[override]  # uvicorn narrows asyncio's transport type
+        self, transport: asyncio.Transport
+    ) -> None:
         super().connection_made(transport)
         # A connection that never sends a byte is covered too.
         self._arm()

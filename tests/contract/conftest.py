@@ -15,6 +15,7 @@ from application.paging import Pager
 from application.tasks import TaskService
 from support.clock import SteppingClock
 from support.databases import MemoryStore, SqlStore, Store
+from support.resources import KINDS, Kind, Served
 
 _DATABASE = pytest.mark.database
 
@@ -71,3 +72,15 @@ def backend(request: pytest.FixtureRequest) -> tuple[str, SqlStore | None]:
         "postgres_url" if request.param == "postgresql" else "sqlite_url"
     )
     return url, SqlStore(request.param, database)
+
+
+@pytest.fixture(params=KINDS, ids=str)
+def resource(
+    request: pytest.FixtureRequest, store: Store, clock: SteppingClock, pager: Pager
+) -> Served:
+    """Each registered resource in turn, over the store under test."""
+    kind: Kind = request.param
+    service = kind.service(
+        uow=store.unit_of_work, clock=clock, pager=pager, idempotency=IdempotencyPolicy()
+    )
+    return Served(kind, service)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from application.notes import NOTES
 from application.ports import StoredRefreshToken, TakenToken
+from application.tasks import TASKS
 from domain.account import NewAccount
 from support.clock import START
 from support.databases import Store
@@ -179,14 +181,16 @@ async def test_deleting_an_account_deletes_its_tasks_and_notes_only(store: Store
     mine = await add_account(store)
     theirs = await add_account(store, "b@example.com")
     async with store.unit_of_work() as uow:
-        task = await uow.tasks.add(mine, NewTask.create(title="mine", now=START))
-        note = await uow.notes.add(mine, NewNote.create(title="mine", body="", now=START))
-        kept = await uow.tasks.add(theirs, NewTask.create(title="theirs", now=START))
+        task = await uow.repository(TASKS).add(mine, NewTask.create(title="mine", now=START))
+        note = await uow.repository(NOTES).add(
+            mine, NewNote.create(title="mine", body="", now=START)
+        )
+        kept = await uow.repository(TASKS).add(theirs, NewTask.create(title="theirs", now=START))
         await uow.commit()
     async with store.unit_of_work() as uow:
         assert await uow.accounts.delete(mine)
         await uow.commit()
     async with store.unit_of_work(read_only=True) as uow:
-        assert await uow.tasks.get(mine, task.id) is None
-        assert await uow.notes.get(mine, note.id) is None
-        assert await uow.tasks.get(theirs, kept.id) == kept
+        assert await uow.repository(TASKS).get(mine, task.id) is None
+        assert await uow.repository(NOTES).get(mine, note.id) is None
+        assert await uow.repository(TASKS).get(theirs, kept.id) == kept

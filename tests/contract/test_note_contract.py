@@ -6,8 +6,7 @@ import pytest
 
 from application.notes import NoteService
 from application.paging import ListRequest
-from application.preconditions import Precondition
-from domain.errors import InvalidInput, NotFound, VersionMismatch
+from domain.errors import InvalidInput
 from domain.note import NoteChanges, NoteFilters
 from support.owners import OWNER
 
@@ -40,16 +39,6 @@ async def test_search_matches_title_or_body(notes: NoteService) -> None:
     assert await titles(notes, q="%") == []
 
 
-async def test_sorts_and_totals(notes: NoteService) -> None:
-    for title in ["b", "a", "c"]:
-        await notes.create(OWNER, title=title)
-
-    assert await titles(notes, sort="title") == ["a", "b", "c"]
-    assert await titles(notes, sort="-created_at") == ["c", "a", "b"]
-    page = await notes.list(OWNER, NoteFilters.of(), ListRequest(limit=1))
-    assert (page.total, len(page.items)) == (3, 1)
-
-
 async def test_an_update_and_a_no_op(notes: NoteService) -> None:
     note = (await notes.create(OWNER, title="t", body="old")).resource
 
@@ -68,13 +57,3 @@ async def test_invalid_notes_are_refused(notes: NoteService) -> None:
 
     assert [e.field for e in raised.value.errors] == ["title", "body"]
     assert await titles(notes) == []
-
-
-async def test_conditional_writes_and_deletes(notes: NoteService) -> None:
-    note = (await notes.create(OWNER, title="t")).resource
-
-    with pytest.raises(VersionMismatch):
-        await notes.update(OWNER, note.id, NoteChanges(body="x"), Precondition(frozenset({7})))
-    await notes.delete(OWNER, note.id, Precondition(frozenset({1})))
-    with pytest.raises(NotFound):
-        await notes.get(OWNER, note.id)

@@ -15,6 +15,7 @@ from support.apps import app_over, client_of
 from support.auth import bearer
 from support.databases import SqlStore
 from support.owners import OTHER, OWNER
+from support.resources import COLLECTIONS, SAMPLES
 
 
 @dataclass(frozen=True)
@@ -44,16 +45,17 @@ async def pair(backend: tuple[str, SqlStore | None]) -> AsyncIterator[Pair]:
         yield Pair(owner, other)
 
 
-TASK = {"title": "Owner's plan", "description": "secret", "tags": ["private", "x"], "done": True}
-NOTE = {"title": "Owner's diary", "body": "secret"}
-COLLECTIONS = [("/tasks", TASK), ("/notes", NOTE)]
+EVERY_RESOURCE = [
+    pytest.param(sample.collection, sample.body, id=str(sample)) for sample in SAMPLES
+]
+"""Each resource's collection, and a body of it holding a "secret"."""
 
 
 def _without_request(problem: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in problem.items() if k not in {"request_id", "instance", "detail"}}
 
 
-@pytest.mark.parametrize(("collection", "body"), COLLECTIONS)
+@pytest.mark.parametrize(("collection", "body"), EVERY_RESOURCE)
 async def test_anothers_resource_is_a_404_exactly_like_an_unknown_one(
     pair: Pair, collection: str, body: dict[str, Any]
 ) -> None:
@@ -82,11 +84,18 @@ async def test_anothers_resource_is_a_404_exactly_like_an_unknown_one(
 
 
 async def test_lists_totals_filters_and_searches_hold_only_the_callers_own(pair: Pair) -> None:
-    for n in range(3):
-        await pair.owner.post("/tasks", json={**TASK, "title": f"shared word {n}"})
-        await pair.owner.post("/notes", json={**NOTE, "title": f"shared word {n}"})
-    await pair.other.post("/tasks", json={"title": "shared word mine", "tags": ["x"]})
-    await pair.other.post("/notes", json={"title": "shared word mine"})
+    # The filters only some resources have, and what the other account's own one needs
+    # to match them.
+    own_filters = {
+        "/tasks": ["?done=true", "?done=false", "?tag=x", "?tag=private", "?tag=x&q=word"]
+    }
+    own_fields = {"/tasks": {"tags": ["x"]}}
+    for sample in SAMPLES:
+        for n in range(3):
+            body = {**sample.body, "title": f"shared word {n}"}
+            await pair.owner.post(sample.collection, json=body)
+        mine = {"title": "shared word mine", **own_fields.get(sample.collection, {})}
+        await pair.other.post(sample.collection, json=mine)
 
     queries = [
         "",
@@ -98,9 +107,8 @@ async def test_lists_totals_filters_and_searches_hold_only_the_callers_own(pair:
         "?offset=1",
         "?limit=100&offset=0",
     ]
-    task_only = ["?done=true", "?done=false", "?tag=x", "?tag=private", "?tag=x&q=word"]
-    for collection, extra in (("/tasks", task_only), ("/notes", [])):
-        for query in [*queries, *extra]:
+    for collection in COLLECTIONS:
+        for query in [*queries, *own_filters.get(collection, [])]:
             page = (await pair.other.get(collection + query)).json()
             titles = [item["title"] for item in page["items"]]
             assert all(title == "shared word mine" for title in titles), (collection, query)
@@ -126,7 +134,7 @@ async def test_a_cursor_walk_and_its_total_see_only_the_callers_own(pair: Pair) 
     assert sorted(seen) == ["other 0", "other 1", "other 2"]
 
 
-@pytest.mark.parametrize(("collection", "body"), COLLECTIONS)
+@pytest.mark.parametrize(("collection", "body"), EVERY_RESOURCE)
 async def test_one_accounts_cursor_is_refused_for_another(
     pair: Pair, collection: str, body: dict[str, Any]
 ) -> None:
@@ -141,7 +149,7 @@ async def test_one_accounts_cursor_is_refused_for_another(
     assert [e["field"] for e in response.json()["errors"]] == ["cursor"]
 
 
-@pytest.mark.parametrize(("collection", "body"), COLLECTIONS)
+@pytest.mark.parametrize(("collection", "body"), EVERY_RESOURCE)
 async def test_the_same_idempotency_key_from_two_accounts_makes_two_independent_requests(
     pair: Pair, collection: str, body: dict[str, Any]
 ) -> None:

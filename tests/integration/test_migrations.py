@@ -18,7 +18,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from adapters.sqlalchemy.engine import EngineOptions, open_database
 from adapters.sqlalchemy.tables import TRIGRAM_INDEXES, metadata
 from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
+from application.notes import NOTES
+from application.tasks import TASKS
 from entrypoints.migrate import MIGRATIONS, current_revision, migrate
+from entrypoints.resources import SQL_RESOURCES
 from support.databases import add_test_accounts
 from support.owners import OWNER
 from support.postgres import throwaway_database
@@ -166,8 +169,8 @@ async def test_tasks_from_the_first_release_survive_the_upgrade_without_tags(
 
     database = open_database(empty_database, EngineOptions(pool_size=1))
     try:
-        async with SqlUnitOfWork(database, read_only=True) as uow:
-            task = await uow.tasks.get(await legacy_owner(empty_database), 1)
+        async with SqlUnitOfWork(database, SQL_RESOURCES, read_only=True) as uow:
+            task = await uow.repository(TASKS).get(await legacy_owner(empty_database), 1)
     finally:
         await database.close()
     assert task is not None
@@ -189,8 +192,8 @@ async def test_downgrading_to_the_first_release_keeps_its_tasks(empty_database: 
 
         async with database.engine.begin() as connection:
             await add_test_accounts(connection)
-        async with SqlUnitOfWork(database) as uow:
-            await uow.tasks.add(
+        async with SqlUnitOfWork(database, SQL_RESOURCES) as uow:
+            await uow.repository(TASKS).add(
                 OWNER, NewTask.create(title="kept", tags=["dropped"], now=datetime.now(UTC))
             )
             await uow.commit()
@@ -203,8 +206,8 @@ async def test_downgrading_to_the_first_release_keeps_its_tasks(empty_database: 
     await migrate(empty_database)
     database = open_database(empty_database, EngineOptions(pool_size=1))
     try:
-        async with SqlUnitOfWork(database, read_only=True) as uow:
-            task = await uow.tasks.get(await legacy_owner(empty_database), 1)
+        async with SqlUnitOfWork(database, SQL_RESOURCES, read_only=True) as uow:
+            task = await uow.repository(TASKS).get(await legacy_owner(empty_database), 1)
     finally:
         await database.close()
     assert task is not None
@@ -250,10 +253,13 @@ async def test_rows_from_before_accounts_go_to_the_legacy_account_and_nothing_is
     legacy = await legacy_owner(empty_database)
     database = open_database(empty_database, EngineOptions(pool_size=1))
     try:
-        async with SqlUnitOfWork(database, read_only=True) as uow:
-            one, two = await uow.tasks.get(legacy, 1), await uow.tasks.get(legacy, 2)
-            note = await uow.notes.get(legacy, 1)
-            stranger = await uow.tasks.get(legacy + 1, 1)
+        async with SqlUnitOfWork(database, SQL_RESOURCES, read_only=True) as uow:
+            one, two = (
+                await uow.repository(TASKS).get(legacy, 1),
+                await uow.repository(TASKS).get(legacy, 2),
+            )
+            note = await uow.repository(NOTES).get(legacy, 1)
+            stranger = await uow.repository(TASKS).get(legacy + 1, 1)
         async with database.engine.connect() as connection:
             password_hash = (
                 await connection.execute(
@@ -301,5 +307,12 @@ async def test_ids_of_deleted_rows_are_never_handed_out_again_on_sqlite(tmp_path
             definitions: dict[str, str] = dict(result.all())
     finally:
         await engine.dispose()
-    for table in ("accounts", "tasks", "notes"):
+    # The tables declared with it in the schema (every resource's, and accounts).
+    autoincrement = [
+        table.name
+        for table in metadata.sorted_tables
+        if table.dialect_options["sqlite"]["autoincrement"]
+    ]
+    assert len(autoincrement) >= 2
+    for table in autoincrement:
         assert "AUTOINCREMENT" in definitions[table], table

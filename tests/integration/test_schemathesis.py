@@ -52,6 +52,7 @@ from entrypoints.container import Container
 from support.auth import bearer
 from support.databases import add_test_accounts, add_test_accounts_in_memory
 from support.owners import OWNER
+from support.resources import COLLECTIONS, SAMPLES
 from support.settings import isolated_settings
 
 if TYPE_CHECKING:
@@ -72,15 +73,16 @@ def _also_expect(*statuses: int, method: str, paths: list[str]) -> dict[str, Any
     }
 
 
+ITEMS: Final = [sample.item_path for sample in SAMPLES]
 CONFIG: Final = SchemathesisConfig.from_dict(
     {
         "operations": [
             # A `cursor` is opaque and signed: a made-up one is a 422, and so is
             # a cursor together with `offset`.
-            _also_expect(422, method="GET", paths=["/tasks", "/notes"]),
+            _also_expect(422, method="GET", paths=list(COLLECTIONS)),
             # An `If-Match` that does not name the current ETag is a 412.
-            _also_expect(412, method="PATCH", paths=["/tasks/{task_id}", "/notes/{note_id}"]),
-            _also_expect(412, method="DELETE", paths=["/tasks/{task_id}", "/notes/{note_id}"]),
+            _also_expect(412, method="PATCH", paths=ITEMS),
+            _also_expect(412, method="DELETE", paths=ITEMS),
             # An email is checked after trimming, and a password for NUL: rules a
             # schema cannot state, so a schema-valid sign-up may still be a 422; and an
             # email may be taken already (409).

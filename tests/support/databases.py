@@ -17,6 +17,7 @@ from adapters.sqlalchemy.tables import accounts, metadata
 from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from application.ports import UnitOfWork
 from domain.account import Account
+from entrypoints.resources import SQL_RESOURCES
 from support.owners import ACCOUNTS
 
 
@@ -48,7 +49,7 @@ class SqlStore:
     database: SqlDatabase
 
     def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
-        return SqlUnitOfWork(self.database, read_only=read_only)
+        return SqlUnitOfWork(self.database, SQL_RESOURCES, read_only=read_only)
 
     async def reset(self) -> None:
         # Children before parents, from the schema itself: a new table needs no change here.

@@ -8,8 +8,11 @@ from typing import Literal, Self, TypeVar
 
 from application.paging import Slice, Window
 from application.ports import Repository, UnitOfWork
+from application.resources import ResourceKind, Versioned
+from application.tasks import TASKS
 
 E = TypeVar("E")
+V = TypeVar("V", bound=Versioned)
 N = TypeVar("N")
 F = TypeVar("F")
 
@@ -56,10 +59,14 @@ class HookedUnitOfWork(UnitOfWork):
         self._hook = hook
         self._hooked = hooked
 
+    def repository(self, kind: ResourceKind[V, N, F]) -> Repository[V, N, F]:
+        repository = self._inner.repository(kind)
+        if kind is not TASKS:
+            return repository
+        return HookedRepository(repository, self._hook, self._hooked)
+
     async def __aenter__(self) -> Self:
         inner = await self._inner.__aenter__()
-        self.tasks = HookedRepository(inner.tasks, self._hook, self._hooked)
-        self.notes = inner.notes
         self.idempotency = inner.idempotency
         self.accounts = inner.accounts
         self.refresh_tokens = inner.refresh_tokens

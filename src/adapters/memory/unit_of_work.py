@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from adapters.memory.accounts import (
     MemoryAccountStore,
@@ -12,9 +12,10 @@ from adapters.memory.accounts import (
 )
 from adapters.memory.idempotency import MemoryIdempotencyStore
 from adapters.memory.journal import Journal
-from adapters.memory.repositories import note_repository, task_repository
+from adapters.memory.repositories import MemoryRepository
 from adapters.memory.store import MemoryDatabase
-from application.ports import UnitOfWork
+from application.ports import Repository, UnitOfWork
+from application.resources import E, F, N, ResourceKind
 
 
 class MemoryUnitOfWork(UnitOfWork):
@@ -27,11 +28,13 @@ class MemoryUnitOfWork(UnitOfWork):
 
     async def __aenter__(self) -> Self:
         db = self._database
-        self.tasks = task_repository(db.tasks, db.task_ids, self._journal)
-        self.notes = note_repository(db.notes, db.note_ids, self._journal)
         self.idempotency = MemoryIdempotencyStore(db.idempotency, self._journal)
+        # The tables of every kind stored so far, which an account's deletion empties
+        # of its rows. A table made later holds none of them: nothing in memory
+        # yields to another coroutine between a unit of work's start and its writes.
+        owned: tuple[dict[int, Any], ...] = tuple(db.resources.values())
         self.accounts = MemoryAccountStore(
-            db.account_tables, self._journal, owned=(db.tasks, db.notes), keys=db.idempotency
+            db.account_tables, self._journal, owned=owned, keys=db.idempotency
         )
         self.refresh_tokens = MemoryRefreshTokenStore(db.account_tables, self._journal)
         self.login_attempts = MemoryLoginAttempts(db.account_tables, self._journal)
@@ -50,3 +53,7 @@ class MemoryUnitOfWork(UnitOfWork):
             raise RuntimeError("a read-only unit of work cannot commit")
         self._journal.forget()
         self.committed = True
+
+    def repository(self, kind: ResourceKind[E, N, F]) -> Repository[E, N, F]:
+        db = self._database
+        return MemoryRepository(kind, db.table(kind), db.ids[kind.name], self._journal)

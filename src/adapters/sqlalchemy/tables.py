@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -18,6 +20,7 @@ from sqlalchemy import (
 
 from adapters.sqlalchemy.types import UtcDateTime, code_point_string
 from domain.account import EMAIL_MAX_LENGTH
+from domain.sorting import SortField
 from domain.tags import TAG_MAX_LENGTH
 from domain.text import TITLE_MAX_LENGTH
 
@@ -52,28 +55,40 @@ def _owner() -> Column[int]:
     return Column("owner_id", _Id, ForeignKey(accounts.c.id, ondelete="CASCADE"), nullable=False)
 
 
-tasks = Table(
+def _resource_table(name: str, *content: Column[Any]) -> Table:
+    """The table of one kind of versioned resource: its id and owner, its title (and the
+    case-folded copy search matches against, see domain.text.fold), its own `content`
+    columns, and its timestamps and version.
+
+    Every list reads one owner's rows: each index leads with the owner, then a
+    sort key with the id as tie-breaker, so a sorted page is a scan of that
+    owner's slice of one index.
+    """
+    table = Table(
+        name,
+        metadata,
+        Column("id", _Id, Identity(), primary_key=True),
+        _owner(),
+        Column("title", code_point_string(TITLE_MAX_LENGTH), nullable=False),
+        Column("title_folded", Text(), nullable=False),
+        *content,
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("updated_at", UtcDateTime(), nullable=False),
+        Column("version", Integer(), nullable=False),
+        sqlite_autoincrement=True,
+    )
+    for key in SortField:
+        tie_breaker = () if key is SortField.ID else (table.c.id,)
+        Index(None, table.c.owner_id, table.c[key.value], *tie_breaker)
+    return table
+
+
+tasks = _resource_table(
     "tasks",
-    metadata,
-    Column("id", _Id, Identity(), primary_key=True),
-    _owner(),
-    Column("title", code_point_string(TITLE_MAX_LENGTH), nullable=False),
-    # The case-folded title, which search matches against (see domain.text.fold).
-    Column("title_folded", Text(), nullable=False),
     Column("description", Text(), nullable=True),
     Column("done", Boolean(), nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False),
-    Column("updated_at", UtcDateTime(), nullable=False),
-    Column("version", Integer(), nullable=False),
-    sqlite_autoincrement=True,
 )
-# Every list reads one owner's rows: each index leads with the owner, then a
-# sort key with the id as tie-breaker, so a sorted page is a scan of that owner's
-# slice of one index; `done` likewise, as the most common filter.
-Index(None, tasks.c.owner_id, tasks.c.id)
-Index(None, tasks.c.owner_id, tasks.c.created_at, tasks.c.id)
-Index(None, tasks.c.owner_id, tasks.c.updated_at, tasks.c.id)
-Index(None, tasks.c.owner_id, tasks.c.title, tasks.c.id)
+# `done` is indexed like a sort key: the most common filter.
 Index(None, tasks.c.owner_id, tasks.c.done, tasks.c.id)
 
 task_tags = Table(
@@ -87,24 +102,11 @@ task_tags = Table(
 # The primary key serves loading a task's tags; this one serves the tag filter.
 Index(None, task_tags.c.owner_id, task_tags.c.tag, task_tags.c.task_id)
 
-notes = Table(
+notes = _resource_table(
     "notes",
-    metadata,
-    Column("id", _Id, Identity(), primary_key=True),
-    _owner(),
-    Column("title", code_point_string(TITLE_MAX_LENGTH), nullable=False),
-    Column("title_folded", Text(), nullable=False),
     Column("body", Text(), nullable=False),
     Column("body_folded", Text(), nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False),
-    Column("updated_at", UtcDateTime(), nullable=False),
-    Column("version", Integer(), nullable=False),
-    sqlite_autoincrement=True,
 )
-Index(None, notes.c.owner_id, notes.c.id)
-Index(None, notes.c.owner_id, notes.c.created_at, notes.c.id)
-Index(None, notes.c.owner_id, notes.c.updated_at, notes.c.id)
-Index(None, notes.c.owner_id, notes.c.title, notes.c.id)
 
 idempotency_keys = Table(
     "idempotency_keys",

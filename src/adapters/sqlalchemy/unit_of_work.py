@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Self
+from typing import Any, Generic, Self, TypeVar
+from weakref import WeakKeyDictionary
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -17,10 +20,38 @@ from adapters.sqlalchemy.engine import SqlDatabase
 from adapters.sqlalchemy.execution import Executor
 from adapters.sqlalchemy.failures import is_unavailable
 from adapters.sqlalchemy.idempotency import SqlIdempotencyStore
-from adapters.sqlalchemy.notes import SqlNoteRepository
-from adapters.sqlalchemy.tasks import SqlTaskRepository
 from application.errors import StorageUnavailable
-from application.ports import UnitOfWork
+from application.ports import Repository, UnitOfWork
+from application.resources import E, F, N, ResourceKind
+
+S = TypeVar("S")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SqlResource(Generic[S]):
+    """How the SQL store serves one kind of resource: its repository, on the unit of
+    work's executor, with the statements it runs.
+
+    The statements are built once per database (building a statement costs more
+    than running a cached one) and kept as long as the database is.
+    """
+
+    repository: Callable[[Executor, S], Repository[Any, Any, Any]]
+    statements: Callable[[str], S]
+    """The statements for a dialect ("postgresql", "sqlite")."""
+    _built: WeakKeyDictionary[SqlDatabase, S] = field(
+        default_factory=WeakKeyDictionary, init=False, repr=False
+    )
+
+    def on(self, database: SqlDatabase, executor: Executor) -> Repository[Any, Any, Any]:
+        statements = self._built.get(database)
+        if statements is None:
+            statements = self._built[database] = self.statements(database.engine.dialect.name)
+        return self.repository(executor, statements)
+
+
+SqlResources = Mapping[str, SqlResource[Any]]
+"""By the name of the kind each serves."""
 
 
 class SqlUnitOfWork(UnitOfWork):
@@ -30,8 +61,11 @@ class SqlUnitOfWork(UnitOfWork):
     needs no BEGIN and COMMIT, which saves two round trips per read.
     """
 
-    def __init__(self, database: SqlDatabase, *, read_only: bool = False) -> None:
+    def __init__(
+        self, database: SqlDatabase, resources: SqlResources, *, read_only: bool = False
+    ) -> None:
         self._database = database
+        self._resources = resources
         self._read_only = read_only
         self._executor: Executor | None = None
         self._lease: AbstractAsyncContextManager[AsyncConnection] | None = None
@@ -50,8 +84,6 @@ class SqlUnitOfWork(UnitOfWork):
             except BaseException as error:
                 await self.__aexit__(type(error), error, error.__traceback__)
                 raise
-        self.tasks = SqlTaskRepository(executor, db.tasks)
-        self.notes = SqlNoteRepository(executor, db.notes)
         self.idempotency = SqlIdempotencyStore(executor, db.idempotency)
         self.accounts = SqlAccountStore(connection, db.accounts)
         self.refresh_tokens = SqlRefreshTokenStore(connection, db.accounts)
@@ -94,3 +126,7 @@ class SqlUnitOfWork(UnitOfWork):
             raise RuntimeError("a read-only unit of work cannot commit")
         assert self._executor is not None, "the unit of work was not entered"
         await self._executor.commit()
+
+    def repository(self, kind: ResourceKind[E, N, F]) -> Repository[E, N, F]:
+        assert self._executor is not None, "the unit of work was not entered"
+        return self._resources[kind.name].on(self._database, self._executor)

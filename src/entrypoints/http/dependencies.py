@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Awaitable, Callable
 from email.message import Message
-from typing import Annotated, Final, Literal, TypeAlias
+from typing import Annotated, Any, Final, Literal, TypeAlias, TypeVar
 
 from fastapi import Depends, Header, Query, Request
 from pydantic import BaseModel, BeforeValidator
@@ -13,28 +14,26 @@ from starlette.exceptions import HTTPException
 
 from application.cursors import MAX_CURSOR_LENGTH
 from application.idempotency import IdempotencyRequest
-from application.notes import NoteService
 from application.paging import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, ListRequest
-from application.tasks import TaskService
+from application.resources import Resources
 from entrypoints.http.methods import ACCEPT_PATCH
 
-
-async def _task_service(request: Request) -> TaskService:
-    # Asked of the container on every request, so that `container.x.override()`
-    # takes effect whenever it is made (dependency-injector's documented use).
-    # An async dependency calling the provider directly: `Depends(Provide[...])`
-    # is synchronous, and FastAPI would run it in the thread pool every time.
-    service: TaskService = request.app.state.container.task_service()
-    return service
+S = TypeVar("S", bound=Resources[Any, Any, Any])
 
 
-async def _note_service(request: Request) -> NoteService:
-    service: NoteService = request.app.state.container.note_service()
-    return service
+def service(service_type: type[S]) -> Callable[[Request], Awaitable[S]]:
+    """The dependency that gives a route the use cases of its resource, as in
+    `Annotated[TaskService, Depends(service(TaskService))]`."""
 
+    async def provide(request: Request) -> S:
+        # Asked of the container on every request, so that `container.x.override()`
+        # takes effect whenever it is made (dependency-injector's documented use).
+        # An async dependency calling the provider directly: `Depends(Provide[...])`
+        # is synchronous, and FastAPI would run it in the thread pool every time.
+        made: S = request.app.state.container.resources(service_type)
+        return made
 
-Tasks: TypeAlias = Annotated[TaskService, Depends(_task_service)]
-Notes: TypeAlias = Annotated[NoteService, Depends(_note_service)]
+    return provide
 
 
 def _body_type(request: Request) -> str | None:

@@ -10,12 +10,20 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, FastAPI, Request
 from fastapi import Path as PathParam
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
-from entrypoints.http.problems import PROBLEM_JSON, TITLES, TYPES, Problem, ValidationProblem
+from entrypoints.http.problems import (
+    NOT_FOUND,
+    PROBLEM_JSON,
+    TITLES,
+    TYPES,
+    Problem,
+    ValidationProblem,
+)
+from entrypoints.http.schemas import example
 
 _WHY: Final = {
     400: "The body is not valid JSON.",
@@ -174,26 +182,18 @@ async def redoc(request: Request) -> HTMLResponse:
     )
 
 
+_NOT_FOUND_MEANING: Final = "No resource at this path: an unknown id or route."
+
+
 class ProblemType(BaseModel):
     """What a problem `type` means."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "type": "/problems/not-found",
-                    "title": "Not Found",
-                    "status": 404,
-                    "description": "No resource at this path: an unknown id or route.",
-                }
-            ]
-        }
-    )
+    model_config = example({**NOT_FOUND, "description": _NOT_FOUND_MEANING})
 
     type: str = Field(examples=["/problems/not-found"])
     title: str = Field(examples=["Not Found"])
     status: int = Field(examples=[404])
-    description: str = Field(examples=["No resource at this path: an unknown id or route."])
+    description: str = Field(examples=[_NOT_FOUND_MEANING])
 
 
 problem_types = APIRouter(prefix="/problems", tags=["problems"])

@@ -28,7 +28,7 @@ def raw_header(scope: Scope, name: bytes) -> bytes | None:
     """A request header's raw value (`name` in lower case), without building a Headers object."""
     for key, value in scope["headers"]:
         if key == name:
-            return value  # type: ignore[no-any-return]
+            return value  # type: ignore[no-any-return]  # Starlette types a scope as Any
     return None
 
 

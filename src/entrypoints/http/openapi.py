@@ -34,8 +34,6 @@ _PARAMETER_EXAMPLES: Final[JsonObject] = {
     "tag": ["backend"],
     "sort": "-created_at",
     "with_total": True,
-    "task_id": 42,
-    "note_id": 7,
     "name": "not-found",
     "Idempotency-Key": "6f1c2a0e-create-task-1",
     "If-Match": '"3"',
@@ -103,21 +101,32 @@ def install(app: FastAPI) -> None:
             built.append(for_consumers(only_problem_json(generate())))
         return built[0]
 
-    app.openapi = document  # type: ignore[method-assign]
+    app.openapi = document  # type: ignore[method-assign]  # FastAPI documents this override
 
 
 def for_consumers(document: JsonObject) -> JsonObject:
     """`document` (FastAPI's) with what a client generator and its users need."""
+    schemas = document.get("components", {}).get("schemas", {})
     for path in document.get("paths", {}).values():
+        id_example = _id_example(path, schemas)
         for method, operation in path.items():
-            _parameters(operation)
+            _parameters(operation, id_example)
             _responses(method, operation)
             if method == "patch":
                 _one_patch_media_type(operation)
     return document
 
 
-def _parameters(operation: JsonObject) -> None:
+def _id_example(path: JsonObject, schemas: JsonObject) -> Any:
+    """The example of a resource path's id (`task_id`): the id in the example of the
+    resource its GET answers with, so that the two agree and no resource is named here."""
+    answer = path.get("get", {}).get("responses", {}).get("200", {})
+    reference = answer.get("content", {}).get("application/json", {}).get("schema", {})
+    name = reference.get("$ref", "").rpartition("/")[2]
+    return schemas.get(name, {}).get("examples", [{}])[0].get("id")
+
+
+def _parameters(operation: JsonObject, id_example: Any) -> None:
     parameters = operation.setdefault("parameters", [])
     for parameter in parameters:
         schema = parameter["schema"] = _without_null(parameter["schema"])
@@ -132,6 +141,8 @@ def _parameters(operation: JsonObject) -> None:
             parameter["description"] += " At most 2^63-1 (9223372036854775807)."
         if name in _PARAMETER_EXAMPLES:
             parameter["example"] = _PARAMETER_EXAMPLES[name]
+        elif parameter["in"] == "path" and name.endswith("_id") and id_example is not None:
+            parameter["example"] = id_example
     parameters.append(_REQUEST_ID)
 
 

@@ -11,7 +11,8 @@ from typing import Any, Final
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+from pydantic.config import JsonDict
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -33,6 +34,7 @@ from domain.errors import FieldError, InvalidInput, NotFound, VersionMismatch
 from entrypoints.http.auth import REALM
 from entrypoints.http.etags import etag
 from entrypoints.http.methods import paths_of
+from entrypoints.http.schemas import example
 from entrypoints.log_setup import request_id
 
 PROBLEM_JSON: Final = "application/problem+json"
@@ -132,9 +134,7 @@ TYPES: Final = {
 
 
 class FieldProblem(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"field": "title", "message": "must not be blank"}]}
-    )
+    model_config = example({"field": "title", "message": "must not be blank"})
 
     field: str = Field(
         description='The field by its bare name (`tags[2]`); `""` is the whole body.'
@@ -142,21 +142,19 @@ class FieldProblem(BaseModel):
     message: str
 
 
+NOT_FOUND: Final[JsonDict] = {"type": "/problems/not-found", "title": "Not Found", "status": 404}
+"""The common part of the documentation's examples of a problem."""
+
+
 class Problem(BaseModel):
     """An error, as `application/problem+json` (RFC 9457)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "type": "/problems/not-found",
-                    "title": "Not Found",
-                    "status": 404,
-                    "detail": "Task 42 does not exist",
-                    "instance": "/tasks/42",
-                    "request_id": "6f1c2a0e9b",
-                }
-            ]
+    model_config = example(
+        {
+            **NOT_FOUND,
+            "detail": "Task 42 does not exist",
+            "instance": "/tasks/42",
+            "request_id": "6f1c2a0e9b",
         }
     )
 
@@ -171,19 +169,15 @@ class Problem(BaseModel):
 class ValidationProblem(Problem):
     """A 422: `errors` names every invalid field of the request."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "type": "/problems/invalid-input",
-                    "title": "Unprocessable Content",
-                    "status": 422,
-                    "detail": "The request has 1 invalid field",
-                    "instance": "/tasks",
-                    "request_id": "6f1c2a0e9b",
-                    "errors": [{"field": "title", "message": "must not be blank"}],
-                }
-            ]
+    model_config = example(
+        {
+            "type": "/problems/invalid-input",
+            "title": "Unprocessable Content",
+            "status": 422,
+            "detail": "The request has 1 invalid field",
+            "instance": "/tasks",
+            "request_id": "6f1c2a0e9b",
+            "errors": [{"field": "title", "message": "must not be blank"}],
         }
     )
 

@@ -165,10 +165,10 @@ Timestamp = Annotated[
 (Pydantic leaves out a zero fraction, and fixed-width text sorts as it reads.)"""
 
 
-def _example(example: JsonDict, *, strict_input: bool = False) -> ConfigDict:
+def example(value: JsonDict, *, strict_input: bool = False) -> ConfigDict:
     """A model's configuration with its example, which Swagger UI's "Try it out" sends;
     input models are strict and forbid unknown fields (no mass assignment)."""
-    extra: JsonDict = {"examples": [example]}
+    extra: JsonDict = {"examples": [value]}
     if strict_input:
         return ConfigDict(extra="forbid", strict=True, json_schema_extra=extra)
     return ConfigDict(json_schema_extra=extra)
@@ -198,7 +198,7 @@ _TASK_INPUT: Final[JsonDict] = {
 
 
 class TaskCreate(BaseModel):
-    model_config = _example(_TASK_INPUT, strict_input=True)
+    model_config = example(_TASK_INPUT, strict_input=True)
 
     title: Title
     description: Description = None
@@ -209,7 +209,7 @@ class TaskCreate(BaseModel):
 class TaskPatch(BaseModel):
     """Fields left out are unchanged; `description: null` clears it."""
 
-    model_config = _example({"done": True, "tags": ["backend"]}, strict_input=True)
+    model_config = example({"done": True, "tags": ["backend"]}, strict_input=True)
 
     title: Title | MISSING = MISSING
     description: Description | MISSING = MISSING
@@ -226,7 +226,7 @@ class ResourceOut(BaseModel):
 
 
 class TaskOut(ResourceOut):
-    model_config = _example(TASK_EXAMPLE)
+    model_config = example(TASK_EXAMPLE)
 
     id: int
     title: str
@@ -239,7 +239,7 @@ class TaskOut(ResourceOut):
 
 
 class NoteCreate(BaseModel):
-    model_config = _example({"title": "Hello", "body": "World"}, strict_input=True)
+    model_config = example({"title": "Hello", "body": "World"}, strict_input=True)
 
     title: Title
     body: Body = ""
@@ -248,14 +248,14 @@ class NoteCreate(BaseModel):
 class NotePatch(BaseModel):
     """Fields left out are unchanged."""
 
-    model_config = _example({"body": "World, again"}, strict_input=True)
+    model_config = example({"body": "World, again"}, strict_input=True)
 
     title: Title | MISSING = MISSING
     body: Body | MISSING = MISSING
 
 
 class NoteOut(ResourceOut):
-    model_config = _example(NOTE_EXAMPLE)
+    model_config = example(NOTE_EXAMPLE)
 
     id: int
     title: str
@@ -289,7 +289,7 @@ class PageOut(BaseModel, Generic[ItemT]):
 
 
 def _page_example(item: JsonDict) -> ConfigDict:
-    return _example({"items": [item], "total": 1, "limit": 20, "offset": 0, "next_cursor": None})
+    return example({"items": [item], "total": 1, "limit": 20, "offset": 0, "next_cursor": None})
 
 
 class TaskPage(PageOut[TaskOut]):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeAlias
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 
+from application.tasks import TaskService
 from domain.tags import MAX_TAGS
 from domain.task import TaskChanges, TaskFilters
 from entrypoints.http import etags
 from entrypoints.http.auth import CurrentAccount
+from entrypoints.http.collection import Collection
 from entrypoints.http.dependencies import (
     Flag,
     Id,
@@ -17,14 +19,10 @@ from entrypoints.http.dependencies import (
     IfMatch,
     IfNoneMatch,
     Paging,
-    Tasks,
     flag,
     idempotency,
-    require_json,
-    require_merge_patch,
+    service,
 )
-from entrypoints.http.documentation import ResourceResponses, merge_patch
-from entrypoints.http.links import add_next_link
 from entrypoints.http.schemas import (
     SearchTerm,
     TagInput,
@@ -35,20 +33,12 @@ from entrypoints.http.schemas import (
     given,
 )
 
-router = APIRouter(prefix="/tasks", tags=["tasks"])
-responses = ResourceResponses.of("task", "/tasks/{task_id}", "task_id")
-_JSON_BODY = [Depends(require_json)]
-_MERGE_PATCH = [Depends(require_merge_patch)]
+Tasks: TypeAlias = Annotated[TaskService, Depends(service(TaskService))]
+routes = Collection("tasks", "task", TaskOut, TaskPatch, TaskPage)
+router = routes.router
 
 
-@router.post(
-    "",
-    status_code=201,
-    summary="Create a task",
-    dependencies=_JSON_BODY,
-    responses=responses.created,
-)
-@router.post("/", status_code=201, include_in_schema=False, dependencies=_JSON_BODY)
+@routes.create
 async def create_task(
     account: CurrentAccount,
     payload: TaskCreate,
@@ -64,13 +54,10 @@ async def create_task(
         tags=payload.tags,
         idempotency=idempotency(idempotency_key, payload),
     )
-    task = created.resource
-    etags.send_created(response, f"/tasks/{task.id}", task.version, replayed=created.replayed)
-    return TaskOut.of(task)
+    return routes.created(response, created)
 
 
-@router.get("", summary="List tasks", responses=responses.listed)
-@router.get("/", include_in_schema=False)
+@routes.list
 async def list_tasks(
     account: CurrentAccount,
     request: Request,
@@ -86,12 +73,10 @@ async def list_tasks(
     ] = None,
 ) -> TaskPage:
     filters = TaskFilters.of(q=q, done=flag(done), tags=tag or ())
-    page = await tasks.list(account, filters, paging)
-    add_next_link(request, response, page)
-    return TaskPage.of(page, [TaskOut.of(task) for task in page.items])
+    return routes.page(request, response, await tasks.list(account, filters, paging))
 
 
-@router.get("/{task_id}", summary="Get a task", response_model=TaskOut, responses=responses.fetched)
+@routes.get
 async def get_task(
     account: CurrentAccount,
     task_id: Id,
@@ -99,20 +84,10 @@ async def get_task(
     response: Response,
     if_none_match: IfNoneMatch = None,
 ) -> Any:
-    task = await tasks.get(account, task_id)
-    if unchanged := etags.not_modified(if_none_match, task.version):
-        return unchanged
-    etags.send_current(response, task.version)
-    return TaskOut.of(task)
+    return routes.fetched(response, if_none_match, await tasks.get(account, task_id))
 
 
-@router.patch(
-    "/{task_id}",
-    summary="Change some fields of a task",
-    dependencies=_MERGE_PATCH,
-    responses=responses.changed,
-    openapi_extra=merge_patch("TaskPatch"),
-)
+@routes.update
 async def update_task(
     account: CurrentAccount,
     task_id: Id,
@@ -128,17 +103,10 @@ async def update_task(
         tags=given(payload.tags),
     )
     task = await tasks.update(account, task_id, changes, etags.if_match(if_match))
-    etags.send_current(response, task.version)
-    return TaskOut.of(task)
+    return routes.current(response, task)
 
 
-@router.delete(
-    "/{task_id}",
-    status_code=204,
-    response_class=Response,
-    summary="Delete a task",
-    responses=responses.deleted,
-)
+@routes.delete
 async def delete_task(
     account: CurrentAccount, task_id: Id, tasks: Tasks, if_match: IfMatch = None
 ) -> None:

@@ -17,7 +17,7 @@ from application.idempotency import IdempotencyPolicy
 from application.paging import Pager
 from application.ports import UnitOfWork
 from application.preconditions import ANY_VERSION, Precondition
-from application.tasks import TaskService
+from application.tasks import TASKS, TaskService
 from domain.errors import NotFound, VersionMismatch
 from domain.task import NewTask, Task, TaskChanges
 from support.clock import START, SteppingClock
@@ -45,7 +45,7 @@ class Race:
 @pytest.fixture
 def task(database: MemoryDatabase) -> Task:
     task = NewTask.create(title="original", now=START).stored_as(1)
-    database.tasks[task.id] = Owned(OWNER, task)
+    database.table(TASKS)[task.id] = Owned(OWNER, task)
     return task
 
 
@@ -63,10 +63,10 @@ def raced_service(
 def rival_toggles_done(database: MemoryDatabase, clock: SteppingClock) -> Rival:
     async def toggle() -> None:
         async with MemoryUnitOfWork(database) as uow:
-            current = await uow.tasks.get(OWNER, 1)
+            current = await uow.repository(TASKS).get(OWNER, 1)
             assert current is not None
             changed = current.changed(TaskChanges(done=not current.done), clock.now())
-            assert await uow.tasks.update(OWNER, current, changed)
+            assert await uow.repository(TASKS).update(OWNER, current, changed)
             await uow.commit()
 
     return toggle
@@ -75,7 +75,7 @@ def rival_toggles_done(database: MemoryDatabase, clock: SteppingClock) -> Rival:
 def rival_deletes(database: MemoryDatabase) -> Rival:
     async def delete() -> None:
         async with MemoryUnitOfWork(database) as uow:
-            assert await uow.tasks.delete(OWNER, 1)
+            assert await uow.repository(TASKS).delete(OWNER, 1)
             await uow.commit()
 
     return delete
@@ -89,7 +89,7 @@ async def test_an_update_that_loses_once_retries_on_top_of_the_rivals_change(
         OWNER, task.id, TaskChanges(title="mine")
     )
     assert (updated.title, updated.done, updated.version) == ("mine", True, 3)
-    assert database.tasks[task.id].resource == updated
+    assert database.table(TASKS)[task.id].resource == updated
     assert race.writes == 2
 
 
@@ -106,7 +106,7 @@ async def test_an_update_that_keeps_losing_gives_up(
         await raced_service(database, clock, pager, race).update(
             OWNER, task.id, TaskChanges(title="mine"), precondition
         )
-    assert database.tasks[task.id].resource.title == "original"
+    assert database.table(TASKS)[task.id].resource.title == "original"
     assert 1 < race.writes < 100
 
 
@@ -118,7 +118,10 @@ async def test_an_update_conditional_on_a_version_that_a_rival_changed_fails(
         await raced_service(database, clock, pager, race).update(
             OWNER, task.id, TaskChanges(title="mine"), Precondition(frozenset({1}))
         )
-    assert (database.tasks[task.id].resource.title, database.tasks[task.id].resource.version) == (
+    assert (
+        database.table(TASKS)[task.id].resource.title,
+        database.table(TASKS)[task.id].resource.version,
+    ) == (
         "original",
         2,
     )
@@ -132,7 +135,7 @@ async def test_an_update_that_loses_to_a_delete_is_not_found(
         await raced_service(database, clock, pager, race).update(
             OWNER, task.id, TaskChanges(title="x")
         )
-    assert database.tasks == {}
+    assert database.table(TASKS) == {}
 
 
 async def test_an_update_whose_retry_finds_nothing_left_to_change_returns_the_rivals_task(
@@ -142,7 +145,7 @@ async def test_an_update_whose_retry_finds_nothing_left_to_change_returns_the_ri
     result = await raced_service(database, clock, pager, race).update(
         OWNER, task.id, TaskChanges(done=True)
     )
-    assert result == database.tasks[task.id].resource
+    assert result == database.table(TASKS)[task.id].resource
     assert (result.done, result.version) == (True, 2)
 
 
@@ -154,7 +157,7 @@ async def test_a_conditional_delete_that_a_rival_beat_fails(
         await raced_service(database, clock, pager, race).delete(
             OWNER, task.id, Precondition(frozenset({1}))
         )
-    assert database.tasks[task.id].resource.version == 2
+    assert database.table(TASKS)[task.id].resource.version == 2
 
 
 async def test_a_conditional_delete_still_allowed_after_losing_retries_and_deletes(
@@ -164,7 +167,7 @@ async def test_a_conditional_delete_still_allowed_after_losing_retries_and_delet
     await raced_service(database, clock, pager, race).delete(
         OWNER, task.id, Precondition(frozenset({1, 2}))
     )
-    assert database.tasks == {}
+    assert database.table(TASKS) == {}
     assert race.writes == 2
 
 
@@ -175,4 +178,4 @@ async def test_a_conditional_delete_that_keeps_losing_gives_up(
     every_version = Precondition(frozenset(range(1, 1000)))
     with pytest.raises(TooMuchContention):
         await raced_service(database, clock, pager, race).delete(OWNER, task.id, every_version)
-    assert task.id in database.tasks
+    assert task.id in database.table(TASKS)

@@ -12,7 +12,7 @@ from application.idempotency import IdempotencyPolicy, IdempotencyRequest
 from application.notes import NoteService
 from application.paging import Pager
 from application.ports import NewClaim, UnitOfWork
-from application.tasks import TaskService
+from application.tasks import TASKS, TaskService
 from domain.errors import InvalidInput
 from domain.task import TaskChanges
 from support.clock import SteppingClock
@@ -72,7 +72,7 @@ async def test_the_first_request_with_a_key_creates(
 ) -> None:
     created = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     assert not created.replayed
-    assert [row.resource for row in database.tasks.values()] == [created.resource]
+    assert [row.resource for row in database.table(TASKS).values()] == [created.resource]
 
 
 async def test_a_repeated_request_returns_the_first_result_and_creates_nothing(
@@ -82,7 +82,7 @@ async def test_a_repeated_request_returns_the_first_result_and_creates_nothing(
     again = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     assert again.replayed
     assert again.resource == first.resource
-    assert len(database.tasks) == 1
+    assert len(database.table(TASKS)) == 1
 
 
 async def test_a_replay_returns_the_task_as_it_was_created(tasks: TaskService) -> None:
@@ -100,7 +100,7 @@ async def test_the_same_key_with_another_body_is_refused(
         await tasks.create(
             OWNER, title="Other", idempotency=IdempotencyRequest(KEY, "another body")
         )
-    assert len(database.tasks) == 1
+    assert len(database.table(TASKS)) == 1
 
 
 async def test_the_same_key_while_the_first_request_is_in_flight_is_refused(
@@ -112,7 +112,7 @@ async def test_the_same_key_while_the_first_request_is_in_flight_is_refused(
     await claim_elsewhere(uow, clock.now())
     with pytest.raises(IdempotencyKeyInUse):
         await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
-    assert database.tasks == {}
+    assert database.table(TASKS) == {}
 
 
 async def test_another_body_while_the_first_request_is_in_flight_is_refused_as_reuse(
@@ -142,7 +142,7 @@ async def test_different_keys_create_different_tasks(
 ) -> None:
     await tasks.create(OWNER, title="Ship it", idempotency=IdempotencyRequest("one", "fp"))
     await tasks.create(OWNER, title="Ship it", idempotency=IdempotencyRequest("two", "fp"))
-    assert len(database.tasks) == 2
+    assert len(database.table(TASKS)) == 2
 
 
 # Time
@@ -163,7 +163,7 @@ async def test_an_expired_key_is_taken_over_and_creates_anew(
     again = await tasks.create(OWNER, title="Ship it", idempotency=REQUEST)
     assert not again.replayed
     assert again.resource.id != first.resource.id
-    assert len(database.tasks) == 2
+    assert len(database.table(TASKS)) == 2
 
 
 async def test_an_expired_key_can_be_reused_with_another_body(
@@ -208,7 +208,7 @@ async def test_invalid_input_creates_nothing_and_claims_no_key(
 ) -> None:
     with pytest.raises(InvalidInput):
         await tasks.create(OWNER, title=" ", idempotency=REQUEST)
-    assert database.tasks == {}
+    assert database.table(TASKS) == {}
     assert database.idempotency == {}
     assert not (await tasks.create(OWNER, title="Fixed", idempotency=REQUEST)).replayed
 
@@ -239,7 +239,7 @@ async def test_a_create_that_fails_releases_its_key_so_that_a_retry_runs_at_once
         await service_with(database, clock, pager, crash).create(
             OWNER, title="t", idempotency=REQUEST
         )
-    assert database.tasks == {}
+    assert database.table(TASKS) == {}
     assert database.idempotency == {}
     assert not (await tasks.create(OWNER, title="t", idempotency=REQUEST)).replayed
 
@@ -256,7 +256,7 @@ async def test_a_request_whose_key_was_taken_over_while_it_ran_creates_nothing(
     slow = service_with(database, clock, pager, a_retry_takes_the_key_over)
     with pytest.raises(IdempotencyKeyInUse):
         await slow.create(OWNER, title="t", idempotency=REQUEST)
-    assert database.tasks == {}
+    assert database.table(TASKS) == {}
     assert database.idempotency[(OWNER, TaskService.kind.name, KEY)].token == "retry"
 
 

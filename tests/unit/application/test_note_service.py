@@ -4,7 +4,7 @@ import pytest
 
 from adapters.memory.store import MemoryDatabase
 from application.idempotency import IdempotencyRequest
-from application.notes import NoteService
+from application.notes import NOTES, NoteService
 from application.paging import ListRequest
 from application.preconditions import Precondition
 from application.tasks import TaskService
@@ -41,7 +41,7 @@ async def test_an_invalid_note_is_rejected_and_nothing_is_stored(
     with pytest.raises(InvalidInput) as error:
         await notes.create(OWNER, title="\t", body="\x00")
     assert [e.field for e in error.value.errors] == ["title", "body"]
-    assert database.notes == {}
+    assert database.table(NOTES) == {}
 
 
 async def test_getting_an_unknown_note_is_not_found(notes: NoteService) -> None:

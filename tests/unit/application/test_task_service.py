@@ -8,7 +8,7 @@ import pytest
 from adapters.memory.store import MemoryDatabase
 from application.paging import ListRequest, Page
 from application.preconditions import ANY_VERSION, Precondition
-from application.tasks import TaskService
+from application.tasks import TASKS, TaskService
 from domain.errors import InvalidInput, NotFound, VersionMismatch
 from domain.ids import MAX_ID
 from domain.task import Task, TaskChanges, TaskFilters
@@ -64,7 +64,7 @@ async def test_an_invalid_task_is_rejected_and_nothing_is_stored(
     with pytest.raises(InvalidInput) as error:
         await tasks.create(OWNER, title="", tags=["ok", "not ok"])
     assert invalid_fields(error) == ["title", "tags[1]"]
-    assert database.tasks == {}
+    assert database.table(TASKS) == {}
 
 
 async def test_getting_an_unknown_task_is_not_found(tasks: TaskService) -> None:

@@ -7,10 +7,11 @@ import pytest
 from adapters.memory.store import MemoryDatabase, Owned
 from adapters.memory.unit_of_work import MemoryUnitOfWork
 from application.idempotency import IdempotencyPolicy, IdempotencyRequest
+from application.notes import NOTES
 from application.paging import ListRequest, Pager
 from application.ports import NewClaim
 from application.preconditions import Precondition
-from application.tasks import TaskService
+from application.tasks import TASKS, TaskService
 from domain.errors import InvalidInput, NotFound, VersionMismatch
 from domain.note import NewNote
 from domain.task import NewTask, Task, TaskChanges, TaskFilters
@@ -28,7 +29,7 @@ def a_new_note() -> NewNote:
 
 async def stored_task(database: MemoryDatabase, title: str = "t") -> Task:
     async with MemoryUnitOfWork(database) as uow:
-        task = await uow.tasks.add(OWNER, a_new_task(title))
+        task = await uow.repository(TASKS).add(OWNER, a_new_task(title))
         await uow.commit()
     return task
 
@@ -39,38 +40,42 @@ async def stored_task(database: MemoryDatabase, title: str = "t") -> Task:
 async def test_a_committed_add_is_kept(database: MemoryDatabase) -> None:
     task = await stored_task(database)
     async with MemoryUnitOfWork(database, read_only=True) as uow:
-        assert await uow.tasks.get(OWNER, task.id) == task
+        assert await uow.repository(TASKS).get(OWNER, task.id) == task
 
 
 async def test_an_add_without_commit_is_rolled_back(database: MemoryDatabase) -> None:
     async with MemoryUnitOfWork(database) as uow:
-        await uow.tasks.add(OWNER, a_new_task())
-        await uow.notes.add(OWNER, a_new_note())
-    assert (database.tasks, database.notes) == ({}, {})
+        await uow.repository(TASKS).add(OWNER, a_new_task())
+        await uow.repository(NOTES).add(OWNER, a_new_note())
+    assert (database.table(TASKS), database.table(NOTES)) == ({}, {})
 
 
 async def test_an_update_without_commit_is_rolled_back(database: MemoryDatabase) -> None:
     task = await stored_task(database)
     async with MemoryUnitOfWork(database) as uow:
-        assert await uow.tasks.update(OWNER, task, task.changed(TaskChanges(done=True), START))
-    assert database.tasks[task.id].resource == task
+        assert await uow.repository(TASKS).update(
+            OWNER, task, task.changed(TaskChanges(done=True), START)
+        )
+    assert database.table(TASKS)[task.id].resource == task
 
 
 async def test_a_delete_without_commit_is_rolled_back(database: MemoryDatabase) -> None:
     task = await stored_task(database)
     async with MemoryUnitOfWork(database) as uow:
-        assert await uow.tasks.delete(OWNER, task.id)
-    assert database.tasks[task.id].resource == task
+        assert await uow.repository(TASKS).delete(OWNER, task.id)
+    assert database.table(TASKS)[task.id].resource == task
 
 
 async def test_several_changes_to_one_row_are_all_rolled_back(database: MemoryDatabase) -> None:
     task = await stored_task(database)
     async with MemoryUnitOfWork(database) as uow:
         changed = task.changed(TaskChanges(title="one"), START)
-        await uow.tasks.update(OWNER, task, changed)
-        await uow.tasks.update(OWNER, changed, changed.changed(TaskChanges(title="two"), START))
-        await uow.tasks.delete(OWNER, task.id)
-    assert database.tasks == {task.id: Owned(OWNER, task)}
+        await uow.repository(TASKS).update(OWNER, task, changed)
+        await uow.repository(TASKS).update(
+            OWNER, changed, changed.changed(TaskChanges(title="two"), START)
+        )
+        await uow.repository(TASKS).delete(OWNER, task.id)
+    assert database.table(TASKS) == {task.id: Owned(OWNER, task)}
 
 
 async def test_idempotency_writes_without_commit_are_rolled_back(database: MemoryDatabase) -> None:
@@ -101,27 +106,27 @@ async def test_idempotency_writes_without_commit_are_rolled_back(database: Memor
 
 async def add_then_fail(database: MemoryDatabase) -> None:
     async with MemoryUnitOfWork(database) as uow:
-        await uow.tasks.add(OWNER, a_new_task())
+        await uow.repository(TASKS).add(OWNER, a_new_task())
         raise RuntimeError("boom")
 
 
 async def test_an_error_inside_rolls_back_and_propagates(database: MemoryDatabase) -> None:
     with pytest.raises(RuntimeError, match="boom"):
         await add_then_fail(database)
-    assert database.tasks == {}
+    assert database.table(TASKS) == {}
 
 
 async def test_writes_after_a_commit_need_a_commit_of_their_own(database: MemoryDatabase) -> None:
     async with MemoryUnitOfWork(database) as uow:
-        kept = await uow.tasks.add(OWNER, a_new_task("kept"))
+        kept = await uow.repository(TASKS).add(OWNER, a_new_task("kept"))
         await uow.commit()
-        await uow.tasks.add(OWNER, a_new_task("lost"))
-    assert [row.resource for row in database.tasks.values()] == [kept]
+        await uow.repository(TASKS).add(OWNER, a_new_task("lost"))
+    assert [row.resource for row in database.table(TASKS).values()] == [kept]
 
 
 async def test_ids_are_not_reused_after_a_rollback(database: MemoryDatabase) -> None:
     async with MemoryUnitOfWork(database) as uow:
-        lost = await uow.tasks.add(OWNER, a_new_task())
+        lost = await uow.repository(TASKS).add(OWNER, a_new_task())
     assert (await stored_task(database)).id == lost.id + 1
 
 
@@ -264,6 +269,6 @@ async def test_a_replay_writes_nothing(
     service: TaskService, recorded: RecordingFactory, database: MemoryDatabase
 ) -> None:
     await service.create(OWNER, title="t", idempotency=IdempotencyRequest("k", "fp"))
-    before = (dict(database.tasks), dict(database.idempotency))
+    before = (dict(database.table(TASKS)), dict(database.idempotency))
     await service.create(OWNER, title="t", idempotency=IdempotencyRequest("k", "fp"))
-    assert (database.tasks, database.idempotency) == before
+    assert (database.table(TASKS), database.idempotency) == before

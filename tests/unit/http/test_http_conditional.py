@@ -9,18 +9,15 @@ import pytest
 
 from support.headers import request_header
 from support.problem_checks import assert_problem, create
-
-COLLECTIONS = ["/tasks", "/notes"]
-CHANGES: dict[str, list[dict[str, object]]] = {
-    "/tasks": [{"done": True}, {"done": False}],
-    "/notes": [{"body": "a"}, {"body": "b"}],
-}
+from support.resources import COLLECTIONS, by_collection, every_collection
 
 
 async def created_at_version_2(client: httpx.AsyncClient, collection: str) -> dict[str, object]:
     """A resource changed once, so its ETag is "2"."""
     resource = await create(client, collection)
-    response = await client.patch(f"{collection}/{resource['id']}", json=CHANGES[collection][0])
+    response = await client.patch(
+        f"{collection}/{resource['id']}", json=by_collection(collection).changes[0]
+    )
     assert response.headers["etag"] == '"2"'
     changed: dict[str, object] = response.json()
     return changed
@@ -29,7 +26,7 @@ async def created_at_version_2(client: httpx.AsyncClient, collection: str) -> di
 # --- ETag -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("collection", COLLECTIONS)
+@every_collection
 async def test_the_etag_is_the_version_as_a_strong_tag_on_every_representation(
     client: httpx.AsyncClient, collection: str
 ) -> None:
@@ -37,7 +34,7 @@ async def test_the_etag_is_the_version_as_a_strong_tag_on_every_representation(
     path = f"{collection}/{resource['id']}"
 
     etags = [(await client.get(path)).headers["etag"]]
-    for change in CHANGES[collection]:
+    for change in by_collection(collection).changes:
         patched = await client.patch(path, json=change)
         etags.append(patched.headers["etag"])
         assert patched.headers["etag"] == f'"{patched.json()["version"]}"'
@@ -54,7 +51,7 @@ async def test_the_etag_is_the_version_as_a_strong_tag_on_every_representation(
     ['"2"', 'W/"2"', '"7", "2"', 'W/"1",W/"2"', '  "2"  ', "*"],
     ids=["strong", "weak", "list", "weak-list", "spaces", "star"],
 )
-@pytest.mark.parametrize("collection", COLLECTIONS)
+@every_collection
 async def test_if_none_match_with_the_current_etag_is_a_304_with_the_etag_and_no_body(
     client: httpx.AsyncClient, collection: str, header: str
 ) -> None:
@@ -73,7 +70,7 @@ async def test_if_none_match_with_the_current_etag_is_a_304_with_the_etag_and_no
     ['"1"', 'W/"1"', '"1", "3"', "2", '"02"', "garbage"],
     ids=["stale", "weak-stale", "stale-list", "unquoted", "leading-zero", "malformed"],
 )
-@pytest.mark.parametrize("collection", COLLECTIONS)
+@every_collection
 async def test_if_none_match_without_the_current_etag_returns_the_resource(
     client: httpx.AsyncClient, collection: str, header: str
 ) -> None:
@@ -100,7 +97,7 @@ async def test_if_none_match_on_an_unknown_resource_is_a_404(client: httpx.Async
     ['"2"', '"9", "2"', '"2",W/"3"', "*", " * "],
     ids=["current", "list", "with-weak", "star", "star-spaces"],
 )
-@pytest.mark.parametrize("collection", COLLECTIONS)
+@every_collection
 async def test_a_patch_whose_if_match_matches_is_applied(
     client: httpx.AsyncClient, collection: str, header: str
 ) -> None:
@@ -108,7 +105,7 @@ async def test_a_patch_whose_if_match_matches_is_applied(
 
     response = await client.patch(
         f"{collection}/{resource['id']}",
-        json=CHANGES[collection][1],
+        json=by_collection(collection).changes[1],
         headers={"If-Match": header},
     )
 
@@ -154,7 +151,7 @@ async def test_a_patch_whose_if_match_matches_is_applied(
         "5000-digits",
     ],
 )
-@pytest.mark.parametrize("collection", COLLECTIONS)
+@every_collection
 async def test_a_patch_whose_if_match_does_not_match_strongly_is_a_412_and_changes_nothing(
     client: httpx.AsyncClient, collection: str, header: str | bytes
 ) -> None:
@@ -162,7 +159,7 @@ async def test_a_patch_whose_if_match_does_not_match_strongly_is_a_412_and_chang
     path = f"{collection}/{resource['id']}"
 
     response = await client.patch(
-        path, json=CHANGES[collection][1], headers=request_header("If-Match", header)
+        path, json=by_collection(collection).changes[1], headers=request_header("If-Match", header)
     )
 
     assert_problem(response, "precondition-failed", instance=path)
@@ -208,7 +205,7 @@ async def test_a_client_can_chain_patches_with_each_new_etag(client: httpx.Async
     assert etag == '"4"'
 
 
-@pytest.mark.parametrize("collection", COLLECTIONS)
+@every_collection
 async def test_of_two_concurrent_patches_with_the_same_if_match_exactly_one_succeeds(
     client: httpx.AsyncClient, collection: str
 ) -> None:
@@ -218,7 +215,7 @@ async def test_of_two_concurrent_patches_with_the_same_if_match_exactly_one_succ
     responses = await asyncio.gather(
         *(
             client.patch(path, json=change, headers={"If-Match": '"1"'})
-            for change in CHANGES[collection]
+            for change in by_collection(collection).changes
         )
     )
 
@@ -231,7 +228,7 @@ async def test_of_two_concurrent_patches_with_the_same_if_match_exactly_one_succ
 
 
 @pytest.mark.parametrize("header", ['"1"', 'W/"2"', '"3"', "garbage"])
-@pytest.mark.parametrize("collection", COLLECTIONS)
+@every_collection
 async def test_a_delete_whose_if_match_does_not_match_is_a_412_and_deletes_nothing(
     client: httpx.AsyncClient, collection: str, header: str
 ) -> None:
@@ -245,7 +242,7 @@ async def test_a_delete_whose_if_match_does_not_match_is_a_412_and_deletes_nothi
 
 
 @pytest.mark.parametrize("header", ['"2"', '"1", "2"', "*"])
-@pytest.mark.parametrize("collection", COLLECTIONS)
+@every_collection
 async def test_a_delete_whose_if_match_matches_deletes(
     client: httpx.AsyncClient, collection: str, header: str
 ) -> None:
@@ -259,7 +256,7 @@ async def test_a_delete_whose_if_match_matches_deletes(
     assert_problem(await client.get(path), "not-found", instance=path)
 
 
-@pytest.mark.parametrize("path", ["/tasks", "/notes"])
+@pytest.mark.parametrize("path", COLLECTIONS, ids=str)
 async def test_an_invalid_change_is_a_422_before_the_resource_is_looked_at(
     client: httpx.AsyncClient, path: str
 ) -> None:

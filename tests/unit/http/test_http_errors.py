@@ -22,9 +22,9 @@ from support.problem_checks import (
     create_task,
     total,
 )
+from support.resources import every_collection
 
 MIB = 1024 * 1024
-COLLECTIONS = ["/tasks", "/notes"]
 
 # --- 400 --------------------------------------------------------------------------------
 
@@ -42,7 +42,7 @@ COLLECTIONS = ["/tasks", "/notes"]
     ],
     ids=["open-brace", "cut-off", "trailing-comma", "single-quotes", "trailing", "text", "utf8"],
 )
-@pytest.mark.parametrize("collection", COLLECTIONS)
+@every_collection
 async def test_a_body_that_is_not_valid_json_is_a_400_malformed_json_problem(
     client: httpx.AsyncClient, collection: str, body: bytes
 ) -> None:
@@ -115,7 +115,7 @@ async def test_an_unknown_id_is_a_404_problem_naming_the_resource(
     ["0", "-1", str(2**63 - 1), str(2**63), str(-(2**63) - 1), str(10**30)],
 )
 @pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
-@pytest.mark.parametrize("collection", COLLECTIONS)
+@every_collection
 async def test_an_integer_id_naming_no_resource_is_a_404_even_beyond_64_bits(
     client: httpx.AsyncClient, collection: str, method: str, resource_id: str
 ) -> None:
@@ -185,7 +185,7 @@ async def chunks(body: bytes, size: int = 64 * 1024) -> AsyncIterator[bytes]:
         yield body[start : start + size]
 
 
-@pytest.mark.parametrize("collection", COLLECTIONS)
+@every_collection
 async def test_a_body_over_1_mib_with_content_length_is_a_413_and_nothing_is_created(
     client: httpx.AsyncClient, collection: str
 ) -> None:
@@ -200,7 +200,7 @@ async def test_a_body_over_1_mib_with_content_length_is_a_413_and_nothing_is_cre
     assert await total(client, collection) == 0
 
 
-@pytest.mark.parametrize("collection", COLLECTIONS)
+@every_collection
 async def test_a_streamed_body_over_1_mib_without_content_length_is_a_413_and_nothing_is_created(
     client: httpx.AsyncClient, collection: str
 ) -> None:
@@ -273,7 +273,7 @@ async def test_a_patch_body_over_1_mib_is_a_413_and_changes_nothing(
     ],
     ids=["text", "form", "multipart", "xml", "no-content-type"],
 )
-@pytest.mark.parametrize("collection", COLLECTIONS)
+@every_collection
 async def test_a_body_that_is_not_json_is_a_415_and_nothing_is_created(
     client: httpx.AsyncClient, collection: str, content: bytes, content_type: str | None
 ) -> None:
@@ -289,7 +289,7 @@ async def test_a_body_that_is_not_json_is_a_415_and_nothing_is_created(
     "content_type",
     ["application/merge-patch+json", "application/vnd.foo+json", "application/problem+json"],
 )
-@pytest.mark.parametrize("collection", COLLECTIONS)
+@every_collection
 async def test_a_post_takes_application_json_only_not_its_variants(
     client: httpx.AsyncClient, collection: str, content_type: str
 ) -> None:
@@ -316,7 +316,7 @@ async def test_a_post_takes_application_json_only_not_its_variants(
     ],
     ids=["form", "json-patch", "json-patch-object", "vendor-json", "text"],
 )
-@pytest.mark.parametrize("collection", COLLECTIONS)
+@every_collection
 async def test_a_patch_that_is_no_merge_patch_is_a_415_with_accept_patch_and_changes_nothing(
     client: httpx.AsyncClient, collection: str, content: bytes, content_type: str
 ) -> None:

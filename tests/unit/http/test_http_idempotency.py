@@ -2,35 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import pytest
 
 from support.headers import request_header
 from support.problem_checks import assert_invalid, assert_problem, total
-
-COLLECTIONS = ["/tasks", "/notes"]
-BODIES: dict[str, dict[str, Any]] = {
-    "/tasks": {"title": "Pay invoice", "tags": ["money"]},
-    "/notes": {"title": "Receipt", "body": "paid"},
-}
-OTHER_BODIES: dict[str, dict[str, Any]] = {
-    "/tasks": {"title": "Pay invoice", "tags": ["money"], "done": True},
-    "/notes": {"title": "Receipt", "body": "paid twice"},
-}
+from support.resources import by_collection, every_collection
 
 
 def keyed(key: str | bytes) -> dict[bytes, bytes]:
     return request_header("Idempotency-Key", key)
 
 
-@pytest.mark.parametrize("collection", COLLECTIONS)
+@every_collection
 async def test_a_repeat_with_the_same_key_and_body_replays_the_first_response(
     client: httpx.AsyncClient, collection: str
 ) -> None:
-    first = await client.post(collection, json=BODIES[collection], headers=keyed("pay-42"))
-    again = await client.post(collection, json=BODIES[collection], headers=keyed("pay-42"))
+    first = await client.post(
+        collection, json=by_collection(collection).body, headers=keyed("pay-42")
+    )
+    again = await client.post(
+        collection, json=by_collection(collection).body, headers=keyed("pay-42")
+    )
 
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
@@ -85,13 +78,17 @@ async def test_the_same_body_with_keys_reordered_or_respaced_is_the_same_body(
     assert await total(client, "/tasks") == 1
 
 
-@pytest.mark.parametrize("collection", COLLECTIONS)
+@every_collection
 async def test_the_same_key_with_a_different_body_is_a_422_naming_the_key(
     client: httpx.AsyncClient, collection: str
 ) -> None:
-    first = await client.post(collection, json=BODIES[collection], headers=keyed("reused"))
+    first = await client.post(
+        collection, json=by_collection(collection).body, headers=keyed("reused")
+    )
 
-    response = await client.post(collection, json=OTHER_BODIES[collection], headers=keyed("reused"))
+    response = await client.post(
+        collection, json=by_collection(collection).other_body, headers=keyed("reused")
+    )
 
     assert_problem(
         response, "idempotency-key-reused", instance=collection, fields=["Idempotency-Key"]
@@ -134,11 +131,13 @@ async def test_keys_are_per_resource_so_tasks_and_notes_do_not_share_them(
     ["", "a" * 256, "has space", "tab\there", "clé".encode(), b"\x7f"],
     ids=["empty", "256-chars", "space", "tab", "non-ascii", "del"],
 )
-@pytest.mark.parametrize("collection", COLLECTIONS)
+@every_collection
 async def test_an_invalid_key_is_a_422_naming_it_and_nothing_is_created(
     client: httpx.AsyncClient, collection: str, key: str | bytes
 ) -> None:
-    response = await client.post(collection, json=BODIES[collection], headers=keyed(key))
+    response = await client.post(
+        collection, json=by_collection(collection).body, headers=keyed(key)
+    )
 
     assert_invalid(response, instance=collection, fields=["Idempotency-Key"])
     assert await total(client, collection) == 0

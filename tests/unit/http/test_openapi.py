@@ -9,6 +9,8 @@ import pytest
 from fastapi import FastAPI
 from openapi_spec_validator import validate
 
+from support.resources import COLLECTIONS, SAMPLES, every_collection
+
 Operation = tuple[str, str, dict[str, Any]]
 
 
@@ -37,17 +39,19 @@ def test_the_document_is_built_once_and_stays_the_same(app: FastAPI) -> None:
 def test_operation_ids_are_the_stable_names_of_the_operations(document: dict[str, Any]) -> None:
     ids = {(method, path): op["operationId"] for path, method, op in operations(document)}
 
+    # Every resource's five, named alike: `create_task`, `list_tasks`, ...
+    resources: dict[tuple[str, str], str] = {}
+    for sample in SAMPLES:
+        one, many = sample.name.lower(), str(sample)
+        resources |= {
+            ("post", sample.collection): f"create_{one}",
+            ("get", sample.collection): f"list_{many}",
+            ("get", sample.item_path): f"get_{one}",
+            ("patch", sample.item_path): f"update_{one}",
+            ("delete", sample.item_path): f"delete_{one}",
+        }
     assert ids == {
-        ("post", "/tasks"): "create_task",
-        ("get", "/tasks"): "list_tasks",
-        ("get", "/tasks/{task_id}"): "get_task",
-        ("patch", "/tasks/{task_id}"): "update_task",
-        ("delete", "/tasks/{task_id}"): "delete_task",
-        ("post", "/notes"): "create_note",
-        ("get", "/notes"): "list_notes",
-        ("get", "/notes/{note_id}"): "get_note",
-        ("patch", "/notes/{note_id}"): "update_note",
-        ("delete", "/notes/{note_id}"): "delete_note",
+        **resources,
         ("get", "/health"): "get_health",
         ("get", "/health/ready"): "get_readiness",
         ("get", "/metrics"): "get_metrics",
@@ -67,7 +71,7 @@ def _parameter(document: dict[str, Any], path: str, name: str) -> dict[str, Any]
     return parameter
 
 
-@pytest.mark.parametrize("path", ["/tasks", "/notes"])
+@pytest.mark.parametrize("path", COLLECTIONS, ids=str)
 def test_sort_keys_have_readable_enum_names(document: dict[str, Any], path: str) -> None:
     schema = _parameter(document, path, "sort")["schema"]
 
@@ -154,7 +158,7 @@ def test_every_operation_documents_405_with_allow_and_503_with_retry_after(
             assert "Retry-After" in responses["503"]["headers"], (method, path)
 
 
-@pytest.mark.parametrize("collection", ["/tasks", "/notes"])
+@every_collection
 def test_resource_operations_document_their_headers_and_statuses(
     document: dict[str, Any], collection: str
 ) -> None:
