@@ -105,7 +105,9 @@ class SqlDatabase:
         if self._compiled is None:
             return SqlAlchemyExecutor(connection)
         # The pooled connection is checked out and valid: reading it does no I/O.
-        raw = connection.sync_connection.connection.driver_connection  # type: ignore[union-attr]
+        sync = connection.sync_connection
+        assert sync is not None, "a checked-out connection has started"
+        raw = sync.connection.driver_connection
         assert raw is not None, "a checked-out connection has its driver's"
         return AsyncpgExecutor(connection, raw, self._compiled)
 
