@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,11 +15,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import URL
 
-from adapters.sqlalchemy.engine import EngineOptions, open_database
+from adapters.sqlalchemy.engine import EngineOptions, SqlDatabase, open_database
 from adapters.sqlalchemy.tables import TRIGRAM_INDEXES, metadata
 from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from application.notes import NOTES
 from application.tasks import TASKS
+from domain.task import NewTask, Task
 from entrypoints.migrate import MIGRATIONS, current_revision, migrate
 from entrypoints.resources import SQL_RESOURCES
 from support.connections import connected, empty_database_of
@@ -77,6 +79,26 @@ async def legacy_owner(url: str) -> int:
         )
         owner: int = found.scalar_one()
     return owner
+
+
+@asynccontextmanager
+async def opened(url: str) -> AsyncIterator[SqlDatabase]:
+    """The service's own database adapter on `url`, closed afterwards."""
+    database = open_database(url, EngineOptions(pool_size=1))
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+async def legacy_task(url: str, task_id: int = 1) -> Task | None:
+    """Task `task_id` of the legacy account, as the service's repository reads it."""
+    legacy = await legacy_owner(url)
+    async with (
+        opened(url) as database,
+        SqlUnitOfWork(database, SQL_RESOURCES, read_only=True) as uow,
+    ):
+        return await uow.repository(TASKS).get(legacy, task_id)
 
 
 async def test_the_migrations_build_exactly_the_schema_the_code_declares(
@@ -141,12 +163,7 @@ async def test_tasks_from_the_first_release_survive_the_upgrade_without_tags(
 
     await migrate(empty_database)
 
-    database = open_database(empty_database, EngineOptions(pool_size=1))
-    try:
-        async with SqlUnitOfWork(database, SQL_RESOURCES, read_only=True) as uow:
-            task = await uow.repository(TASKS).get(await legacy_owner(empty_database), 1)
-    finally:
-        await database.close()
+    task = await legacy_task(empty_database)
     assert task is not None
     assert (task.title, task.description, task.done, task.tags, task.version) == (
         "Old Task",
@@ -160,10 +177,7 @@ async def test_tasks_from_the_first_release_survive_the_upgrade_without_tags(
 
 async def test_downgrading_to_the_first_release_keeps_its_tasks(empty_database: str) -> None:
     await migrate(empty_database)
-    database = open_database(empty_database, EngineOptions(pool_size=1))
-    try:
-        from domain.task import NewTask
-
+    async with opened(empty_database) as database:
         async with database.engine.begin() as connection:
             await add_test_accounts(connection)
         async with SqlUnitOfWork(database, SQL_RESOURCES) as uow:
@@ -171,19 +185,12 @@ async def test_downgrading_to_the_first_release_keeps_its_tasks(empty_database: 
                 OWNER, NewTask.create(title="kept", tags=["dropped"], now=datetime.now(UTC))
             )
             await uow.commit()
-    finally:
-        await database.close()
 
     await migrate(empty_database, "0001")
     assert await tables(empty_database) == {"tasks"}
 
     await migrate(empty_database)
-    database = open_database(empty_database, EngineOptions(pool_size=1))
-    try:
-        async with SqlUnitOfWork(database, SQL_RESOURCES, read_only=True) as uow:
-            task = await uow.repository(TASKS).get(await legacy_owner(empty_database), 1)
-    finally:
-        await database.close()
+    task = await legacy_task(empty_database)
     assert task is not None
     assert (task.title, task.tags) == ("kept", ())
 
@@ -221,8 +228,7 @@ async def test_rows_from_before_accounts_go_to_the_legacy_account_and_nothing_is
     await migrate(empty_database)
 
     legacy = await legacy_owner(empty_database)
-    database = open_database(empty_database, EngineOptions(pool_size=1))
-    try:
+    async with opened(empty_database) as database:
         async with SqlUnitOfWork(database, SQL_RESOURCES, read_only=True) as uow:
             one, two = (
                 await uow.repository(TASKS).get(legacy, 1),
@@ -236,8 +242,6 @@ async def test_rows_from_before_accounts_go_to_the_legacy_account_and_nothing_is
                     text("SELECT password_hash FROM accounts WHERE id = :id"), {"id": legacy}
                 )
             ).scalar_one()
-    finally:
-        await database.close()
     assert one is not None
     assert two is not None
     assert note is not None
