@@ -55,6 +55,15 @@ def sigterm_restored() -> Iterator[None]:
     signal.signal(signal.SIGTERM, saved)
 
 
+async def readiness_waiting(
+    client: httpx.AsyncClient, database: SlowDatabase
+) -> asyncio.Task[httpx.Response]:
+    """A readiness check under way, waiting for the database to answer its ping."""
+    ready = asyncio.create_task(client.get("/health/ready"))
+    await database.pinged.wait()
+    return ready
+
+
 def drain_of(app: FastAPI) -> Drain:
     drain: Drain = app.state.drain
     return drain
@@ -81,8 +90,7 @@ async def test_readiness_is_503_when_the_drain_began_while_it_waited_for_the_dat
     app = create_app(container)
 
     async with client_for(app) as client:
-        ready = asyncio.create_task(client.get("/health/ready"))
-        await slow_database.pinged.wait()
+        ready = await readiness_waiting(client, slow_database)
         drain_of(app).begin()
         slow_database.answer.set()
         response = await ready
@@ -142,8 +150,7 @@ async def test_a_request_cut_while_draining_is_logged_with_its_route(
     app = create_app(container)
 
     async with client_for(app) as client:
-        ready = asyncio.create_task(client.get("/health/ready"))
-        await slow_database.pinged.wait()
+        ready = await readiness_waiting(client, slow_database)
         drain_of(app).begin()
         with structlog.testing.capture_logs() as logs:
             ready.cancel()
@@ -167,8 +174,7 @@ async def test_a_request_cancelled_when_not_draining_is_not_logged_as_cut(
     app = create_app(container)
 
     async with client_for(app) as client:
-        ready = asyncio.create_task(client.get("/health/ready"))
-        await slow_database.pinged.wait()
+        ready = await readiness_waiting(client, slow_database)
         with structlog.testing.capture_logs() as logs:
             ready.cancel()
             with pytest.raises(asyncio.CancelledError):
