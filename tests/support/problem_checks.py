@@ -105,6 +105,15 @@ async def total(client: httpx.AsyncClient, collection: str) -> int:
     return count
 
 
+async def assert_not_created(
+    client: httpx.AsyncClient, collection: str, body: Any, *, fields: Iterable[str]
+) -> None:
+    """POSTing `body` to `collection` is a 422 naming exactly `fields`, and creates nothing."""
+    response = await client.post(collection, json=body)
+    assert_invalid(response, instance=collection, fields=fields)
+    assert await total(client, collection) == 0
+
+
 @asynccontextmanager
 async def client_for(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """A client for an app a test built itself (after overriding the container),
