@@ -3,15 +3,11 @@ the requests that set up a test's data."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Iterable
 from typing import Any, Final
 
 import httpx
-from fastapi import FastAPI
 
-from support.auth import bearer
-from support.owners import OWNER
 from support.resources import by_collection
 
 PROBLEM_FIELDS: Final = {"type", "title", "status", "detail", "instance", "request_id"}
@@ -112,15 +108,3 @@ async def assert_not_created(
     response = await client.post(collection, json=body)
     assert_invalid(response, instance=collection, fields=fields)
     assert await total(client, collection) == 0
-
-
-@asynccontextmanager
-async def client_for(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """A client for an app a test built itself (after overriding the container),
-    signed in as `OWNER`."""
-    transport = httpx.ASGITransport(app=app)
-    headers = bearer(app.state.container, OWNER)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://testserver", headers=headers
-    ) as client:
-        yield client

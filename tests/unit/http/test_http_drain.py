@@ -21,7 +21,7 @@ from entrypoints.cli import exit_after_drain
 from entrypoints.container import Container
 from entrypoints.http.drain import Drain
 from support.apps import client_of
-from support.problem_checks import assert_problem, client_for
+from support.problem_checks import assert_problem
 
 
 class SlowDatabase:
@@ -75,7 +75,7 @@ async def test_readiness_is_a_503_problem_once_draining_without_asking_the_datab
     app = create_app(container)
     drain_of(app).begin()
 
-    async with client_for(app) as client:
+    async with client_of(app, lifespan=False) as client:
         response = await client.get("/health/ready")
 
     assert_problem(response, "service-unavailable", instance="/health/ready")
@@ -89,7 +89,7 @@ async def test_readiness_is_503_when_the_drain_began_while_it_waited_for_the_dat
 ) -> None:
     app = create_app(container)
 
-    async with client_for(app) as client:
+    async with client_of(app, lifespan=False) as client:
         ready = await readiness_waiting(client, slow_database)
         drain_of(app).begin()
         slow_database.answer.set()
@@ -149,7 +149,7 @@ async def test_a_request_cut_while_draining_is_logged_with_its_route(
 ) -> None:
     app = create_app(container)
 
-    async with client_for(app) as client:
+    async with client_of(app, lifespan=False) as client:
         ready = await readiness_waiting(client, slow_database)
         drain_of(app).begin()
         with structlog.testing.capture_logs() as logs:
@@ -173,7 +173,7 @@ async def test_a_request_cancelled_when_not_draining_is_not_logged_as_cut(
 ) -> None:
     app = create_app(container)
 
-    async with client_for(app) as client:
+    async with client_of(app, lifespan=False) as client:
         ready = await readiness_waiting(client, slow_database)
         with structlog.testing.capture_logs() as logs:
             ready.cancel()
