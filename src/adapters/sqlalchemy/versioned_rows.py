@@ -66,7 +66,9 @@ class VersionedTable(Generic[E, N, F]):
 
     `filter_params(filters)` gives the values a list binds for its filters (none
     for a filter not given); `conditions(names)` gives the WHERE conditions using
-    those names. The names given are the shape of the query.
+    those names. The names given are the shape of the query. `per_row(id)` gives
+    the columns computed from a row's id (a task's tags), and `convert[field]` turns
+    what the database returns for a field into the entity's value.
     """
 
     def __init__(
@@ -116,6 +118,7 @@ class VersionedTable(Generic[E, N, F]):
         self.delete_version = self.delete.where(version == bindparam("match_version"))
 
     def entity(self, row: Row) -> E:
+        """The entity in a row of `get` or of a list."""
         values = {name: row[name] for name in self._names}
         for name, convert in self._convert.items():
             values[name] = convert(values[name])
