@@ -66,7 +66,7 @@ class FastLogger:
             return
         event_dict: EventDict = {**fields, "event": event}  # in the order structlog gives
         for processor in _SHARED:
-            event_dict = processor(logger, "info", event_dict)  # type: ignore[assignment]
+            event_dict = processor(logger, "info", event_dict)  # type: ignore[assignment]  # structlog types a processor's result as any of Mapping, str, bytes; the shared ones give a dict
         record = logging.LogRecord(logger.name, logging.INFO, "", 0, event_dict, None, None)
         # What structlog's `wrap_for_formatter` attaches: the formatter renders the
         # event dict as a structlog line rather than as a foreign one.
@@ -116,9 +116,9 @@ class _Formatter(structlog.stdlib.ProcessorFormatter):
     def format(self, record: logging.LogRecord) -> str:
         if not getattr(record, _FAST, False):
             return super().format(record)
-        event_dict: Any = {**record.msg, "_record": record, "_from_structlog": True}  # type: ignore[dict-item]
+        event_dict: Any = {**record.msg, "_record": record, "_from_structlog": True}  # type: ignore[dict-item]  # logging types LogRecord.msg as str; structlog's records carry the event dict
         for processor in self.processors:
-            event_dict = processor(record._logger, "info", event_dict)  # type: ignore[attr-defined]
+            event_dict = processor(record._logger, "info", event_dict)  # type: ignore[attr-defined]  # structlog sets _logger on the record; logging does not declare it
         line: str = event_dict
         return line
 

@@ -32,9 +32,7 @@ class Resource:
 
 RESOURCES: Final = (
     Resource(TASKS, SqlResource(SqlTaskRepository, TaskStatements), tasks.router),
-    Resource(
-        NOTES, SqlResource(SqlNoteRepository, lambda _dialect: NoteStatements()), notes.router
-    ),
+    Resource(NOTES, SqlResource(SqlNoteRepository, NoteStatements), notes.router),
 )
 
 SQL_RESOURCES: Final[SqlResources] = {resource.kind.name: resource.sql for resource in RESOURCES}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,17 +12,18 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, inspect, pool, text
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import URL
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from adapters.sqlalchemy.engine import EngineOptions, open_database
+from adapters.sqlalchemy.engine import EngineOptions, SqlDatabase, open_database
 from adapters.sqlalchemy.tables import TRIGRAM_INDEXES, metadata
 from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from application.notes import NOTES
 from application.tasks import TASKS
+from domain.task import NewTask, Task
 from entrypoints.migrate import MIGRATIONS, current_revision, migrate
 from entrypoints.resources import SQL_RESOURCES
+from support.connections import connected, empty_database_of
 from support.databases import add_test_accounts
 from support.owners import OWNER
 from support.postgres import throwaway_database
@@ -36,21 +38,13 @@ LEGACY_EMAIL = "legacy@tasks-api.invalid"
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """A database with nothing in it, of each kind, for this test alone."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
-        return
-    server: URL = request.getfixturevalue("postgres_server_url")
-    async with throwaway_database(server) as url:
-        yield url.render_as_string(hide_password=False)
+    async with empty_database_of(request.param, request, tmp_path) as url:
+        yield url
 
 
 async def tables(url: str) -> set[str]:
-    engine = create_async_engine(url, poolclass=pool.NullPool)
-    try:
-        async with engine.connect() as connection:
-            names = await connection.run_sync(lambda c: inspect(c).get_table_names())
-    finally:
-        await engine.dispose()
+    async with connected(url) as connection:
+        names = await connection.run_sync(lambda c: inspect(c).get_table_names())
     return set(names) - {"alembic_version", "sqlite_sequence"}
 
 
@@ -79,16 +73,32 @@ async def test_upgrade_downgrade_and_upgrade_again_step_by_step(empty_database: 
 
 async def legacy_owner(url: str) -> int:
     """The account the upgrade to accounts gave the rows it found."""
-    engine = create_async_engine(url, poolclass=pool.NullPool)
-    try:
-        async with engine.connect() as connection:
-            found = await connection.execute(
-                text("SELECT id FROM accounts WHERE email = :email"), {"email": LEGACY_EMAIL}
-            )
-            owner: int = found.scalar_one()
-    finally:
-        await engine.dispose()
+    async with connected(url) as connection:
+        found = await connection.execute(
+            text("SELECT id FROM accounts WHERE email = :email"), {"email": LEGACY_EMAIL}
+        )
+        owner: int = found.scalar_one()
     return owner
+
+
+@asynccontextmanager
+async def opened(url: str) -> AsyncIterator[SqlDatabase]:
+    """The service's own database adapter on `url`, closed afterwards."""
+    database = open_database(url, EngineOptions(pool_size=1))
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+async def legacy_task(url: str, task_id: int = 1) -> Task | None:
+    """Task `task_id` of the legacy account, as the service's repository reads it."""
+    legacy = await legacy_owner(url)
+    async with (
+        opened(url) as database,
+        SqlUnitOfWork(database, SQL_RESOURCES, read_only=True) as uow,
+    ):
+        return await uow.repository(TASKS).get(legacy, task_id)
 
 
 async def test_the_migrations_build_exactly_the_schema_the_code_declares(
@@ -108,12 +118,8 @@ async def test_the_migrations_build_exactly_the_schema_the_code_declares(
         )
         return list(compare_metadata(context, metadata))
 
-    engine = create_async_engine(empty_database, poolclass=pool.NullPool)
-    try:
-        async with engine.connect() as connection:
-            assert await connection.run_sync(differences) == []
-    finally:
-        await engine.dispose()
+    async with connected(empty_database) as connection:
+        assert await connection.run_sync(differences) == []
 
 
 async def test_search_on_postgresql_is_served_by_trigram_indexes(
@@ -122,15 +128,11 @@ async def test_search_on_postgresql_is_served_by_trigram_indexes(
     async with throwaway_database(postgres_server_url) as url:
         rendered = url.render_as_string(hide_password=False)
         await migrate(rendered)
-        engine = create_async_engine(rendered, poolclass=pool.NullPool)
-        try:
-            async with engine.connect() as connection:
-                result = await connection.execute(
-                    text("SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE '%trgm'")
-                )
-                definitions: dict[str, str] = dict(result.all())
-        finally:
-            await engine.dispose()
+        async with connected(rendered) as connection:
+            result = await connection.execute(
+                text("SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE '%trgm'")
+            )
+            definitions: dict[str, str] = dict(result.all())
 
     assert set(definitions) == set(TRIGRAM_INDEXES)
     assert all("gin_trgm_ops" in definition for definition in definitions.values())
@@ -141,38 +143,27 @@ async def test_tasks_from_the_first_release_survive_the_upgrade_without_tags(
 ) -> None:
     await migrate(empty_database, "0001")
     created = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
-    engine = create_async_engine(empty_database, poolclass=pool.NullPool)
-    try:
-        async with engine.begin() as connection:
-            stamp = (
-                created if connection.dialect.name == "postgresql" else created.replace(tzinfo=None)
-            )
-            await connection.execute(
-                text(
-                    "INSERT INTO tasks (title, title_folded, description, done, created_at,"
-                    " updated_at, version) VALUES (:title, :folded, :description, :done,"
-                    " :created, :created, :version)"
-                ),
-                {
-                    "title": "Old Task",
-                    "folded": "old task",
-                    "description": "from 0001",
-                    "done": True,
-                    "created": stamp,
-                    "version": 3,
-                },
-            )
-    finally:
-        await engine.dispose()
+    async with connected(empty_database, begin=True) as connection:
+        stamp = created if connection.dialect.name == "postgresql" else created.replace(tzinfo=None)
+        await connection.execute(
+            text(
+                "INSERT INTO tasks (title, title_folded, description, done, created_at,"
+                " updated_at, version) VALUES (:title, :folded, :description, :done,"
+                " :created, :created, :version)"
+            ),
+            {
+                "title": "Old Task",
+                "folded": "old task",
+                "description": "from 0001",
+                "done": True,
+                "created": stamp,
+                "version": 3,
+            },
+        )
 
     await migrate(empty_database)
 
-    database = open_database(empty_database, EngineOptions(pool_size=1))
-    try:
-        async with SqlUnitOfWork(database, SQL_RESOURCES, read_only=True) as uow:
-            task = await uow.repository(TASKS).get(await legacy_owner(empty_database), 1)
-    finally:
-        await database.close()
+    task = await legacy_task(empty_database)
     assert task is not None
     assert (task.title, task.description, task.done, task.tags, task.version) == (
         "Old Task",
@@ -186,10 +177,7 @@ async def test_tasks_from_the_first_release_survive_the_upgrade_without_tags(
 
 async def test_downgrading_to_the_first_release_keeps_its_tasks(empty_database: str) -> None:
     await migrate(empty_database)
-    database = open_database(empty_database, EngineOptions(pool_size=1))
-    try:
-        from domain.task import NewTask
-
+    async with opened(empty_database) as database:
         async with database.engine.begin() as connection:
             await add_test_accounts(connection)
         async with SqlUnitOfWork(database, SQL_RESOURCES) as uow:
@@ -197,19 +185,12 @@ async def test_downgrading_to_the_first_release_keeps_its_tasks(empty_database: 
                 OWNER, NewTask.create(title="kept", tags=["dropped"], now=datetime.now(UTC))
             )
             await uow.commit()
-    finally:
-        await database.close()
 
     await migrate(empty_database, "0001")
     assert await tables(empty_database) == {"tasks"}
 
     await migrate(empty_database)
-    database = open_database(empty_database, EngineOptions(pool_size=1))
-    try:
-        async with SqlUnitOfWork(database, SQL_RESOURCES, read_only=True) as uow:
-            task = await uow.repository(TASKS).get(await legacy_owner(empty_database), 1)
-    finally:
-        await database.close()
+    task = await legacy_task(empty_database)
     assert task is not None
     assert (task.title, task.tags) == ("kept", ())
 
@@ -222,37 +203,32 @@ async def test_rows_from_before_accounts_go_to_the_legacy_account_and_nothing_is
     before_accounts = SCRIPTS.get_revision("0004").down_revision
     assert isinstance(before_accounts, str)
     await migrate(empty_database, before_accounts)
-    engine = create_async_engine(empty_database, poolclass=pool.NullPool)
     now = datetime(2026, 11, 30, 12, 0, 0, 1, tzinfo=UTC)
-    try:
-        async with engine.begin() as connection:
-            stamp = now if connection.dialect.name == "postgresql" else now.replace(tzinfo=None)
-            for title in ("one", "two"):
-                await connection.execute(
-                    text(
-                        "INSERT INTO tasks (title, title_folded, description, done, created_at,"
-                        " updated_at, version) VALUES (:t, :f, NULL, false, :at, :at, 1)"
-                    ),
-                    {"t": title, "f": title, "at": stamp},
-                )
-            await connection.execute(
-                text("INSERT INTO task_tags (task_id, tag) VALUES (1, 'a'), (1, 'b')")
-            )
+    async with connected(empty_database, begin=True) as connection:
+        stamp = now if connection.dialect.name == "postgresql" else now.replace(tzinfo=None)
+        for title in ("one", "two"):
             await connection.execute(
                 text(
-                    "INSERT INTO notes (title, title_folded, body, body_folded, created_at,"
-                    " updated_at, version) VALUES ('n', 'n', 'body', 'body', :at, :at, 2)"
+                    "INSERT INTO tasks (title, title_folded, description, done, created_at,"
+                    " updated_at, version) VALUES (:t, :f, NULL, false, :at, :at, 1)"
                 ),
-                {"at": stamp},
+                {"t": title, "f": title, "at": stamp},
             )
-    finally:
-        await engine.dispose()
+        await connection.execute(
+            text("INSERT INTO task_tags (task_id, tag) VALUES (1, 'a'), (1, 'b')")
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO notes (title, title_folded, body, body_folded, created_at,"
+                " updated_at, version) VALUES ('n', 'n', 'body', 'body', :at, :at, 2)"
+            ),
+            {"at": stamp},
+        )
 
     await migrate(empty_database)
 
     legacy = await legacy_owner(empty_database)
-    database = open_database(empty_database, EngineOptions(pool_size=1))
-    try:
+    async with opened(empty_database) as database:
         async with SqlUnitOfWork(database, SQL_RESOURCES, read_only=True) as uow:
             one, two = (
                 await uow.repository(TASKS).get(legacy, 1),
@@ -266,8 +242,6 @@ async def test_rows_from_before_accounts_go_to_the_legacy_account_and_nothing_is
                     text("SELECT password_hash FROM accounts WHERE id = :id"), {"id": legacy}
                 )
             ).scalar_one()
-    finally:
-        await database.close()
     assert one is not None
     assert two is not None
     assert note is not None
@@ -285,12 +259,8 @@ async def test_rows_from_before_accounts_go_to_the_legacy_account_and_nothing_is
 
 async def test_an_empty_database_gets_no_legacy_account(empty_database: str) -> None:
     await migrate(empty_database)
-    engine = create_async_engine(empty_database, poolclass=pool.NullPool)
-    try:
-        async with engine.connect() as connection:
-            count = (await connection.execute(text("SELECT count(*) FROM accounts"))).scalar_one()
-    finally:
-        await engine.dispose()
+    async with connected(empty_database) as connection:
+        count = (await connection.execute(text("SELECT count(*) FROM accounts"))).scalar_one()
     assert count == 0
 
 
@@ -298,15 +268,11 @@ async def test_ids_of_deleted_rows_are_never_handed_out_again_on_sqlite(tmp_path
     """SQLite rebuilds a table to alter it; AUTOINCREMENT must survive every rebuild."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'ids.db'}"
     await migrate(url)
-    engine = create_async_engine(url, poolclass=pool.NullPool)
-    try:
-        async with engine.connect() as connection:
-            result = await connection.execute(
-                text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
-            )
-            definitions: dict[str, str] = dict(result.all())
-    finally:
-        await engine.dispose()
+    async with connected(url) as connection:
+        result = await connection.execute(
+            text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+        )
+        definitions: dict[str, str] = dict(result.all())
     # The tables declared with it in the schema (every resource's, and accounts).
     autoincrement = [
         table.name

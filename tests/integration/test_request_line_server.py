@@ -9,22 +9,17 @@ comes next waits in line for DB_POOL_WAIT_SECONDS and gets a 503 of its own kind
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from support.ports import free_port
 from support.problem_checks import assert_problem
+from support.servers import TASKS_API, serving
 
-TASKS_API = Path(sys.executable).with_name("tasks-api")
 WAIT = 0.3
 """The server's DB_POOL_WAIT_SECONDS: how long a request may wait in line."""
 HANG = 15.0
@@ -33,36 +28,15 @@ HANG = 15.0
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """The service, one worker on the in-memory store, one request at a time; its base URL."""
-    port = free_port()
     environment = {
-        **os.environ,
         "DATABASE_URL": "memory://",
-        "LOG_LEVEL": "WARNING",
         "MAX_REQUESTS_IN_FLIGHT": "1",
         "DB_POOL_WAIT_SECONDS": str(WAIT),
         # The held request must outlast the waits the test makes.
         "REQUEST_RECEIVE_TIMEOUT_SECONDS": "30",
     }
-    process = subprocess.Popen(
-        [str(TASKS_API), "serve", "--port", str(port)],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("the service did not start")
+    with serving(TASKS_API, environment) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def shed_in_line(base: str) -> float:

@@ -20,14 +20,14 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import pool, text
-from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlalchemy import text
 
 from adapters.sqlalchemy.bounded import BUDGET_MARGIN
 from entrypoints.app import create_app
 from entrypoints.container import Container
 from entrypoints.migrate import migrate
 from support.apps import client_of
+from support.connections import connected
 from support.databases import add_test_accounts
 from support.pg_cluster import PostgresCluster, postgres_cluster
 from support.ports import free_port
@@ -69,12 +69,8 @@ def cluster() -> Iterator[PostgresCluster]:
 @pytest.fixture(scope="module")
 async def cluster_url(cluster: PostgresCluster) -> str:
     await migrate(cluster.url)
-    engine = create_async_engine(cluster.url, poolclass=pool.NullPool)
-    try:
-        async with engine.begin() as connection:
-            await add_test_accounts(connection)
-    finally:
-        await engine.dispose()
+    async with connected(cluster.url, begin=True) as connection:
+        await add_test_accounts(connection)
     return cluster.url
 
 
@@ -89,17 +85,6 @@ async def client_over(url: str) -> AsyncIterator[httpx.AsyncClient]:
     )
     async with client_of(create_app(container)) as client:
         yield client
-
-
-@asynccontextmanager
-async def another_client(url: str) -> AsyncIterator[AsyncConnection]:
-    """A connection of its own to the database, which the app knows nothing about."""
-    engine = create_async_engine(url, poolclass=pool.NullPool)
-    try:
-        async with engine.connect() as connection:
-            yield connection
-    finally:
-        await engine.dispose()
 
 
 def client_app(client: httpx.AsyncClient) -> Any:
@@ -215,7 +200,7 @@ async def test_a_statement_stuck_behind_a_lock_is_cancelled_with_a_503(
     cluster: PostgresCluster, cluster_url: str
 ) -> None:
     async with client_over(cluster_url) as client:
-        async with another_client(cluster_url) as holder, holder.begin():
+        async with connected(cluster_url) as holder, holder.begin():
             await holder.execute(text("LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE"))
             # The database answers (readiness holds); the table does not.
             assert (await client.get("/health/ready")).status_code == 200
@@ -243,7 +228,7 @@ async def test_a_server_that_stops_answering_gives_503_in_time_and_recovers(
 
 async def test_a_server_shutting_down_gives_503(cluster: PostgresCluster, cluster_url: str) -> None:
     # A smart shutdown refuses new connections while it waits for its last client.
-    async with another_client(cluster_url) as holder:
+    async with connected(cluster_url) as holder:
         await holder.execute(text("SELECT 1"))
         await asyncio.to_thread(cluster.stop, "smart", wait=False)
         try:

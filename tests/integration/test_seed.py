@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, pool, select
-from sqlalchemy.engine import URL
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import func, select
 
 from adapters.passwords import Argon2PasswordHasher
 from adapters.sqlalchemy.tables import accounts, notes, task_tags, tasks
@@ -24,7 +22,7 @@ from domain.text import fold
 from entrypoints import cli
 from entrypoints.migrate import migrate
 from entrypoints.seed import LineProgress, seed
-from support.postgres import throwaway_database
+from support.connections import connected, empty_database_of
 
 TASKS_API = Path(sys.executable).with_name("tasks-api")
 CREATED = re.compile(r"^created account (\S+) with password (\S+)$", re.MULTILINE)
@@ -64,48 +62,40 @@ class Counted:
 
 async def counted(url: str, email: str) -> Counted:
     """What the account `email` owns."""
-    engine = create_async_engine(url, poolclass=pool.NullPool)
-    try:
-        async with engine.connect() as connection:
-            owner = await connection.scalar(select(accounts.c.id).where(accounts.c.email == email))
-            owned = tasks.c.owner_id == owner
+    async with connected(url) as connection:
+        owner = await connection.scalar(select(accounts.c.id).where(accounts.c.email == email))
+        owned = tasks.c.owner_id == owner
 
-            async def count(query: object) -> int:
-                return int(await connection.scalar(query) or 0)  # type: ignore[call-overload]
+        async def count(query: object) -> int:
+            return int(await connection.scalar(query) or 0)  # type: ignore[call-overload]
 
-            rows = (await connection.execute(select(tasks.c.title, tasks.c.title_folded))).all()
-            return Counted(
-                tasks=await count(select(func.count()).where(owned)),
-                done=await count(select(func.count()).where(owned, tasks.c.done)),
-                described=await count(
-                    select(func.count()).where(owned, tasks.c.description.is_not(None))
-                ),
-                tagged=await count(
-                    select(func.count(func.distinct(task_tags.c.task_id))).where(
-                        task_tags.c.owner_id == owner
-                    )
-                ),
-                tags=await count(
-                    select(func.count(func.distinct(task_tags.c.tag))).where(
-                        task_tags.c.owner_id == owner
-                    )
-                ),
-                notes=await count(select(func.count()).where(notes.c.owner_id == owner)),
-                titles_folded=all(folded == fold(title) for title, folded in rows),
-            )
-    finally:
-        await engine.dispose()
+        rows = (await connection.execute(select(tasks.c.title, tasks.c.title_folded))).all()
+        return Counted(
+            tasks=await count(select(func.count()).where(owned)),
+            done=await count(select(func.count()).where(owned, tasks.c.done)),
+            described=await count(
+                select(func.count()).where(owned, tasks.c.description.is_not(None))
+            ),
+            tagged=await count(
+                select(func.count(func.distinct(task_tags.c.task_id))).where(
+                    task_tags.c.owner_id == owner
+                )
+            ),
+            tags=await count(
+                select(func.count(func.distinct(task_tags.c.tag))).where(
+                    task_tags.c.owner_id == owner
+                )
+            ),
+            notes=await count(select(func.count()).where(notes.c.owner_id == owner)),
+            titles_folded=all(folded == fold(title) for title, folded in rows),
+        )
 
 
 async def password_hash_of(url: str, email: str) -> str:
-    engine = create_async_engine(url, poolclass=pool.NullPool)
-    try:
-        async with engine.connect() as connection:
-            found = await connection.scalar(
-                select(accounts.c.password_hash).where(accounts.c.email == email)
-            )
-    finally:
-        await engine.dispose()
+    async with connected(url) as connection:
+        found = await connection.scalar(
+            select(accounts.c.password_hash).where(accounts.c.email == email)
+        )
     assert isinstance(found, str)
     return found
 
@@ -121,12 +111,8 @@ def url(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 async def unmigrated(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """An empty database of each kind."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
-        return
-    server: URL = request.getfixturevalue("postgres_server_url")
-    async with throwaway_database(server) as empty:
-        yield empty.render_as_string(hide_password=False)
+    async with empty_database_of(request.param, request, tmp_path) as url:
+        yield url
 
 
 async def test_seed_creates_the_account_and_gives_it_the_rows_asked_for(

@@ -10,23 +10,18 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
-import os
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
-from pathlib import Path
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from support.ports import free_port
 from support.problem_checks import PROBLEM_FIELDS, PROBLEMS, assert_problem
+from support.servers import TASKS_API, serving
 
-TASKS_API = Path(sys.executable).with_name("tasks-api")
 RECEIVE_TIMEOUT = 0.5
 """The server's REQUEST_RECEIVE_TIMEOUT_SECONDS."""
 MAX_CONNECTIONS = 6
@@ -38,34 +33,15 @@ HANG = 15.0
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[str, int]]:
     """The service, one worker on the in-memory store, as (host, port)."""
-    port = free_port()
     environment = {
-        **os.environ,
         "DATABASE_URL": "memory://",
-        "LOG_LEVEL": "WARNING",
         "REQUEST_RECEIVE_TIMEOUT_SECONDS": str(RECEIVE_TIMEOUT),
         "MAX_CONNECTIONS": str(MAX_CONNECTIONS),
         "MAX_REQUEST_HEADER_BYTES": str(HEADER_BYTES),
     }
-    process = subprocess.Popen(
-        [str(TASKS_API), "serve", "--port", str(port)],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("the service did not start")
-        yield "127.0.0.1", port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with serving(TASKS_API, environment) as base:
+        url = httpx.URL(base)
+        yield url.host, url.port or 80
 
 
 def connect(server: tuple[str, int]) -> socket.socket:

@@ -2,53 +2,24 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from support.ports import free_port
-
-TASKS_API = Path(sys.executable).with_name("tasks-api")
+from support.servers import TASKS_API, serving
 
 
 @pytest.fixture
 def two_workers(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """The service with two worker processes on a free port, and their metrics directory."""
-    port, metrics = free_port(), tmp_path / "metrics"
+    metrics = tmp_path / "metrics"
     metrics.mkdir()
-    environment = {
-        **os.environ,
-        "DATABASE_URL": "memory://",
-        "LOG_LEVEL": "WARNING",
-        "PROMETHEUS_MULTIPROC_DIR": str(metrics),
-    }
-    server = subprocess.Popen(
-        [str(TASKS_API), "serve", "--port", str(port), "--workers", "2"],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("the service did not start")
+    environment = {"DATABASE_URL": "memory://", "PROMETHEUS_MULTIPROC_DIR": str(metrics)}
+    with serving(TASKS_API, environment, arguments=["--workers", "2"]) as base:
         yield base, metrics
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def health_checks_counted(client: httpx.Client) -> float:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 import httpx
 from asgi_lifespan import LifespanManager
@@ -27,12 +27,16 @@ def app_over(url: str) -> FastAPI:
 
 
 @asynccontextmanager
-async def client_of(app: FastAPI, account_id: int = OWNER) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of `app`, signed in as `account_id`."""
-    async with LifespanManager(app):
+async def client_of(
+    app: FastAPI, account_id: int = OWNER, *, lifespan: bool = True
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of `app`, signed in as `account_id`. With `lifespan`, the app is started
+    and stopped around it, as a server does; without, a test drives what startup would."""
+    async with AsyncExitStack() as stack:
+        if lifespan:
+            await stack.enter_async_context(LifespanManager(app))
         transport = httpx.ASGITransport(app=app)
         headers = bearer(app.state.container, account_id)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://testserver", headers=headers
-        ) as client:
-            yield client
+        yield await stack.enter_async_context(
+            httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=headers)
+        )

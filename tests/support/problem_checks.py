@@ -3,15 +3,11 @@ the requests that set up a test's data."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Iterable
 from typing import Any, Final
 
 import httpx
-from fastapi import FastAPI
 
-from support.auth import bearer
-from support.owners import OWNER
 from support.resources import by_collection
 
 PROBLEM_FIELDS: Final = {"type", "title", "status", "detail", "instance", "request_id"}
@@ -105,13 +101,10 @@ async def total(client: httpx.AsyncClient, collection: str) -> int:
     return count
 
 
-@asynccontextmanager
-async def client_for(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """A client for an app a test built itself (after overriding the container),
-    signed in as `OWNER`."""
-    transport = httpx.ASGITransport(app=app)
-    headers = bearer(app.state.container, OWNER)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://testserver", headers=headers
-    ) as client:
-        yield client
+async def assert_not_created(
+    client: httpx.AsyncClient, collection: str, body: Any, *, fields: Iterable[str]
+) -> None:
+    """POSTing `body` to `collection` is a 422 naming exactly `fields`, and creates nothing."""
+    response = await client.post(collection, json=body)
+    assert_invalid(response, instance=collection, fields=fields)
+    assert await total(client, collection) == 0

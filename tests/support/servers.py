@@ -4,44 +4,60 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import httpx
 
 from support.ports import free_port
 
+TASKS_API = Path(sys.executable).with_name("tasks-api")
+"""The command this environment installed."""
+
 
 @contextmanager
 def serving(
-    tasks_api: Path, environment: Mapping[str, str], *, cwd: Path | None = None
+    tasks_api: Path,
+    environment: Mapping[str, str],
+    *,
+    cwd: Path | None = None,
+    arguments: Sequence[str] = (),
 ) -> Iterator[str]:
-    """`tasks_api serve` with `environment` added to this one; yields its base URL once
-    `/health` answers, and stops it afterwards."""
+    """`tasks_api serve` (with `arguments`, e.g. `--workers 2`) with `environment` added to
+    this one; yields its base URL once `/health` answers, and stops it afterwards."""
     port = free_port()
-    server = subprocess.Popen(
-        [str(tasks_api), "serve", "--port", str(port)],
-        env={**os.environ, "LOG_LEVEL": "WARNING", **environment},
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            if server.poll() is not None:
-                _, errors = server.communicate()
-                raise AssertionError(f"the service exited: {errors.decode()}")
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("the service did not start")
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    # Its errors go to a file, not a pipe: a pipe nobody reads would block a server that
+    # logs much, and the file is there to read if it exits.
+    with tempfile.TemporaryFile() as errors:
+        server = subprocess.Popen(
+            [str(tasks_api), "serve", "--port", str(port), *arguments],
+            env={**os.environ, "LOG_LEVEL": "WARNING", **environment},
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _until_healthy(server, base, errors)
+            yield base
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def _until_healthy(server: subprocess.Popen[bytes], base: str, errors: IO[bytes]) -> None:
+    for _ in range(300):
+        if server.poll() is not None:
+            errors.seek(0)
+            raise AssertionError(f"the service exited: {errors.read().decode()}")
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("the service did not start")

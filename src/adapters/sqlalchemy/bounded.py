@@ -187,7 +187,7 @@ lease checks and discards it itself."""
 
 
 def _server_closed(connection: AsyncConnection) -> bool:
-    raw = connection.sync_connection.connection.driver_connection  # type: ignore[union-attr]
+    raw = connection.sync_connection.connection.driver_connection  # type: ignore[union-attr]  # SQLAlchemy types sync_connection Optional; a checked-out one has it
     return raw is None or bool(raw.is_closed())
 
 
@@ -238,7 +238,7 @@ async def _autocommit(connection: AsyncConnection) -> None:
         # asyncpg's adapter only records the level (it opens its transactions
         # itself, lazily): no I/O, so no hop into SQLAlchemy's greenlet, which
         # costs more than the rest of it.
-        connection.sync_connection.execution_options(isolation_level="AUTOCOMMIT")  # type: ignore[union-attr]
+        connection.sync_connection.execution_options(isolation_level="AUTOCOMMIT")  # type: ignore[union-attr]  # SQLAlchemy types sync_connection Optional; a checked-out one has it
     else:
         await connection.execution_options(isolation_level="AUTOCOMMIT")
 
@@ -250,7 +250,7 @@ async def _cut_at(deadline: float, connection: AsyncConnection) -> asyncio.Timer
         return None
     # Read without `get_raw_connection()`'s greenlet hop: a connection just
     # checked out is valid, and reading it does no I/O.
-    raw = connection.sync_connection.connection.dbapi_connection  # type: ignore[union-attr]
+    raw = connection.sync_connection.connection.dbapi_connection  # type: ignore[union-attr]  # SQLAlchemy types sync_connection Optional; a checked-out one has it
     if raw is None:  # pragma: no cover (a connection just checked out has one)
         return None
     return asyncio.get_running_loop().call_at(deadline, _terminate, dialect, raw)

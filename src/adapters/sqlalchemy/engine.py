@@ -27,9 +27,7 @@ from adapters.sqlalchemy.execution import (
 )
 from adapters.sqlalchemy.failures import unavailable_on_failure
 from adapters.sqlalchemy.idempotency import IdempotencyStatements
-from adapters.sqlalchemy.notes import NoteStatements
 from adapters.sqlalchemy.tables import metadata
-from adapters.sqlalchemy.tasks import TaskStatements
 from application.errors import StorageUnavailable
 
 
@@ -81,8 +79,6 @@ class SqlDatabase:
         self.work_budget = options.work_budget
         """Seconds one piece of work may hold a connection, from connecting to giving it back."""
         dialect = engine.dialect.name
-        self.tasks = TaskStatements(dialect)
-        self.notes = NoteStatements()
         self.idempotency = IdempotencyStatements(dialect)
         self.accounts = AccountStatements(dialect)
         self._compiled = CompiledStatements(engine.dialect) if dialect == "postgresql" else None
@@ -109,7 +105,9 @@ class SqlDatabase:
         if self._compiled is None:
             return SqlAlchemyExecutor(connection)
         # The pooled connection is checked out and valid: reading it does no I/O.
-        raw = connection.sync_connection.connection.driver_connection  # type: ignore[union-attr]
+        sync = connection.sync_connection
+        assert sync is not None, "a checked-out connection has started"
+        raw = sync.connection.driver_connection
         assert raw is not None, "a checked-out connection has its driver's"
         return AsyncpgExecutor(connection, raw, self._compiled)
 

@@ -138,7 +138,7 @@ class CompiledStatements:
         key = (id(statement), names)
         found = self._compiled.get(key)
         if found is None:
-            compiled = statement.compile(dialect=self._dialect, column_keys=list(names))  # type: ignore[attr-defined]
+            compiled = statement.compile(dialect=self._dialect, column_keys=list(names))  # type: ignore[attr-defined]  # SQLAlchemy's Executable does not declare compile(); every statement here has it
             if not isinstance(compiled, SQLCompiler) or "POSTCOMPILE" in compiled.string:
                 raise ValueError("only statements with positional, plain parameters run on asyncpg")
             found = self._compiled[key] = (compiled.string, _binder(compiled), statement)

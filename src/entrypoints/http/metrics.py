@@ -101,7 +101,7 @@ class HttpMetrics:
         self.multiprocess_dir = multiprocess_dir
         if multiprocess_dir is not None:
             self.registry = CollectorRegistry()
-            MultiProcessCollector(self.registry, path=multiprocess_dir)  # type: ignore[no-untyped-call]
+            MultiProcessCollector(self.registry, path=multiprocess_dir)  # type: ignore[no-untyped-call]  # prometheus_client is untyped here
 
     def observe(self, method: str, route: str, status: str, seconds: float) -> None:
         labels = (method, route, status)
@@ -137,7 +137,7 @@ class HttpMetrics:
     def close(self) -> None:
         """Take this process's gauges out of the workers' sums: it is stopping."""
         if self.multiprocess_dir is not None:
-            mark_process_dead(os.getpid(), self.multiprocess_dir)  # type: ignore[no-untyped-call]
+            mark_process_dead(os.getpid(), self.multiprocess_dir)  # type: ignore[no-untyped-call]  # prometheus_client is untyped here
 
 
 class MetricsMiddleware:

@@ -74,6 +74,13 @@ async def add_accounts(units: CountingUnitsOfWork, count: int) -> list[int]:
     return ids
 
 
+async def delete_behind_its_back(database: MemoryDatabase, account: int) -> None:
+    """Delete `account` in the store only, as another server process would."""
+    async with MemoryUnitOfWork(database) as uow:
+        await uow.accounts.delete(account)
+        await uow.commit()
+
+
 async def test_a_miss_asks_the_store_once_and_hits_then_ask_nothing(
     known: KnownAccounts, units: CountingUnitsOfWork, ticks: Ticks
 ) -> None:
@@ -92,10 +99,7 @@ async def test_past_the_ttl_the_store_is_asked_again_and_its_answer_holds(
 ) -> None:
     [account] = await add_accounts(units, 1)
     assert await known.exists(account)
-    # Deleted behind this process's back, as another server process would.
-    async with MemoryUnitOfWork(database) as uow:
-        await uow.accounts.delete(account)
-        await uow.commit()
+    await delete_behind_its_back(database, account)
 
     assert await known.exists(account), "trusted until the ttl is over"
     ticks.now += TTL
@@ -118,9 +122,7 @@ async def test_a_forgotten_account_is_asked_of_the_store_at_once(
 ) -> None:
     [account] = await add_accounts(units, 1)
     assert await known.exists(account)
-    async with MemoryUnitOfWork(database) as uow:
-        await uow.accounts.delete(account)
-        await uow.commit()
+    await delete_behind_its_back(database, account)
 
     known.forget(account)
 
@@ -148,9 +150,7 @@ async def test_a_lookup_that_spans_a_deletion_is_not_remembered(
 
     lookup = asyncio.create_task(known.exists(account))
     await reading.wait()
-    async with MemoryUnitOfWork(database) as uow:
-        await uow.accounts.delete(account)
-        await uow.commit()
+    await delete_behind_its_back(database, account)
     known.forget(account)
     deleted.set()
 

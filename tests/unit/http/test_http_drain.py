@@ -21,7 +21,7 @@ from entrypoints.cli import exit_after_drain
 from entrypoints.container import Container
 from entrypoints.http.drain import Drain
 from support.apps import client_of
-from support.problem_checks import assert_problem, client_for
+from support.problem_checks import assert_problem
 
 
 class SlowDatabase:
@@ -55,6 +55,15 @@ def sigterm_restored() -> Iterator[None]:
     signal.signal(signal.SIGTERM, saved)
 
 
+async def readiness_waiting(
+    client: httpx.AsyncClient, database: SlowDatabase
+) -> asyncio.Task[httpx.Response]:
+    """A readiness check under way, waiting for the database to answer its ping."""
+    ready = asyncio.create_task(client.get("/health/ready"))
+    await database.pinged.wait()
+    return ready
+
+
 def drain_of(app: FastAPI) -> Drain:
     drain: Drain = app.state.drain
     return drain
@@ -66,7 +75,7 @@ async def test_readiness_is_a_503_problem_once_draining_without_asking_the_datab
     app = create_app(container)
     drain_of(app).begin()
 
-    async with client_for(app) as client:
+    async with client_of(app, lifespan=False) as client:
         response = await client.get("/health/ready")
 
     assert_problem(response, "service-unavailable", instance="/health/ready")
@@ -80,9 +89,8 @@ async def test_readiness_is_503_when_the_drain_began_while_it_waited_for_the_dat
 ) -> None:
     app = create_app(container)
 
-    async with client_for(app) as client:
-        ready = asyncio.create_task(client.get("/health/ready"))
-        await slow_database.pinged.wait()
+    async with client_of(app, lifespan=False) as client:
+        ready = await readiness_waiting(client, slow_database)
         drain_of(app).begin()
         slow_database.answer.set()
         response = await ready
@@ -141,9 +149,8 @@ async def test_a_request_cut_while_draining_is_logged_with_its_route(
 ) -> None:
     app = create_app(container)
 
-    async with client_for(app) as client:
-        ready = asyncio.create_task(client.get("/health/ready"))
-        await slow_database.pinged.wait()
+    async with client_of(app, lifespan=False) as client:
+        ready = await readiness_waiting(client, slow_database)
         drain_of(app).begin()
         with structlog.testing.capture_logs() as logs:
             ready.cancel()
@@ -166,9 +173,8 @@ async def test_a_request_cancelled_when_not_draining_is_not_logged_as_cut(
 ) -> None:
     app = create_app(container)
 
-    async with client_for(app) as client:
-        ready = asyncio.create_task(client.get("/health/ready"))
-        await slow_database.pinged.wait()
+    async with client_of(app, lifespan=False) as client:
+        ready = await readiness_waiting(client, slow_database)
         with structlog.testing.capture_logs() as logs:
             ready.cancel()
             with pytest.raises(asyncio.CancelledError):

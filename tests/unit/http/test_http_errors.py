@@ -14,10 +14,10 @@ from dependency_injector import providers
 from application.errors import StorageUnavailable
 from entrypoints.app import create_app
 from entrypoints.container import Container
+from support.apps import client_of
 from support.problem_checks import (
     assert_invalid,
     assert_problem,
-    client_for,
     create,
     create_task,
     total,
@@ -399,7 +399,7 @@ async def test_an_unexpected_exception_is_a_500_that_reveals_nothing_internal(
     container.clock.override(BrokenClock())
     app = create_app(container)
 
-    async with client_for(app) as client:
+    async with client_of(app, lifespan=False) as client:
         response = await client.post(
             "/tasks", json={"title": "boom"}, headers={"X-Request-ID": "trace-500"}
         )
@@ -450,7 +450,7 @@ async def test_an_unavailable_database_is_a_503_with_retry_after(
     container.unit_of_work.override(providers.Factory(UnavailableUnitOfWork))
     app = create_app(container)
 
-    async with client_for(app) as client:
+    async with client_of(app, lifespan=False) as client:
         response = await client.request(method, path, json=body)
 
     assert_problem(response, "service-unavailable", instance=path)
@@ -465,7 +465,7 @@ async def test_an_unavailable_database_is_a_503_for_an_idempotent_post_too(
     container.unit_of_work.override(providers.Factory(UnavailableUnitOfWork))
     app = create_app(container)
 
-    async with client_for(app) as client:
+    async with client_of(app, lifespan=False) as client:
         response = await client.post(
             "/tasks", json={"title": "x"}, headers={"Idempotency-Key": "retry-me"}
         )

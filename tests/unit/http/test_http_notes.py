@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from support.problem_checks import assert_invalid, create_note, total
+from support.problem_checks import assert_invalid, assert_not_created, create_note
 
 # --- POST /notes ----------------------------------------------------------------------
 
@@ -96,10 +96,7 @@ async def test_creating_with_a_wrong_type_or_missing_title_is_a_422_naming_the_f
 async def test_a_nul_character_is_a_422_and_nothing_is_created(
     client: httpx.AsyncClient, body: dict[str, Any], field: str
 ) -> None:
-    response = await client.post("/notes", json=body)
-
-    assert_invalid(response, instance="/notes", fields=[field])
-    assert await total(client, "/notes") == 0
+    await assert_not_created(client, "/notes", body, fields=[field])
 
 
 async def test_a_body_may_hold_50000_characters_but_not_more(client: httpx.AsyncClient) -> None:

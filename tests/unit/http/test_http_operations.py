@@ -13,8 +13,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from application.errors import StorageUnavailable
 from entrypoints.app import create_app
 from entrypoints.container import Container
+from support.apps import client_of
 from support.headers import request_header
-from support.problem_checks import PROBLEM_FIELDS, assert_problem, client_for, create_task
+from support.problem_checks import PROBLEM_FIELDS, assert_problem, create_task
 
 _VISIBLE_ASCII = re.compile(r"[\x21-\x7e]{1,128}")
 
@@ -50,7 +51,7 @@ async def test_readiness_is_a_503_problem_with_retry_after_when_the_database_is_
     container.database.override(providers.Object(UnreachableDatabase()))
     app = create_app(container)
 
-    async with client_for(app) as client:
+    async with client_of(app, lifespan=False) as client:
         response = await client.get("/health/ready")
 
     assert_problem(response, "service-unavailable", instance="/health/ready")
@@ -83,7 +84,7 @@ async def test_liveness_touches_nothing_else_so_it_stays_ok_when_the_database_is
     container.unit_of_work.override(providers.Callable(failing_unit_of_work))
     app = create_app(container)
 
-    async with client_for(app) as client:
+    async with client_of(app, lifespan=False) as client:
         live = await client.get("/health")
         data = await client.get("/tasks")
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from support.clock import SteppingClock
-from support.problem_checks import assert_invalid, assert_problem, create, total
+from support.problem_checks import assert_invalid, assert_not_created, assert_problem, create, total
 from support.resources import SAMPLES, Sample, every_resource
 
 # --- POST /{collection} ----------------------------------------------------------------
@@ -303,10 +303,7 @@ async def test_a_patch_naming_server_owned_fields_is_a_422_naming_each_and_chang
 async def test_creating_with_a_wrong_type_or_missing_title_is_a_422_naming_it(
     client: httpx.AsyncClient, resource: Sample, body: dict[str, Any]
 ) -> None:
-    response = await client.post(resource.collection, json=body)
-
-    assert_invalid(response, instance=resource.collection, fields=["title"])
-    assert await total(client, resource.collection) == 0
+    await assert_not_created(client, resource.collection, body, fields=["title"])
 
 
 @every_resource
@@ -337,10 +334,7 @@ async def test_a_title_of_200_characters_after_trimming_is_accepted(
 async def test_a_nul_character_in_the_title_is_a_422_and_nothing_is_created(
     client: httpx.AsyncClient, resource: Sample, title: str
 ) -> None:
-    response = await client.post(resource.collection, json={"title": title})
-
-    assert_invalid(response, instance=resource.collection, fields=["title"])
-    assert await total(client, resource.collection) == 0
+    await assert_not_created(client, resource.collection, {"title": title}, fields=["title"])
 
 
 @every_resource

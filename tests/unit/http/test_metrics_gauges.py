@@ -13,7 +13,7 @@ from adapters.sqlalchemy.engine import PoolStats
 from entrypoints.app import create_app
 from entrypoints.container import Container
 from entrypoints.http.metrics import HttpMetrics
-from support.problem_checks import client_for
+from support.apps import client_of
 
 
 def gauges(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -58,7 +58,7 @@ async def test_requests_in_flight_count_a_request_until_it_is_answered(
     database = PooledDatabase()
     container.database.override(providers.Object(database))
 
-    async with client_for(create_app(container)) as client:
+    async with client_of(create_app(container), lifespan=False) as client:
         idle = gauges((await client.get("/metrics")).text)
         ready = asyncio.create_task(client.get("/health/ready"))
         await database.pinged.wait()
@@ -86,7 +86,7 @@ async def test_the_pool_gauges_show_the_pool_as_it_is_when_scraped(container: Co
     database = PooledDatabase()
     container.database.override(providers.Object(database))
 
-    async with client_for(create_app(container)) as client:
+    async with client_of(create_app(container), lifespan=False) as client:
         database.stats = PoolStats(in_use=3, idle=17, waiting=0)
         first = gauges((await client.get("/metrics")).text)
         database.stats = PoolStats(in_use=20, idle=0, waiting=4)
