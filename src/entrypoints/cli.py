@@ -173,4 +173,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
             timeout_keep_alive=settings.keep_alive_timeout_seconds,
             # SIGTERM: see http/drain.py.
             timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+            # The supervisor kills a worker that has not started within this; its
+            # default (5 s) is shorter than an import on a loaded 2-core machine,
+            # which then restarts workers in a loop instead of serving.
+            timeout_worker_healthcheck=30,
         )

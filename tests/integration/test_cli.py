@@ -91,6 +91,8 @@ def test_serve_with_workers_gives_them_a_metrics_directory_for_as_long_as_they_r
     assert shared.name.startswith("tasks-api-metrics-")
     assert not shared.exists(), "the temporary directory is removed when the server stops"
     assert started["workers"] == 3
+    # uvicorn's 5 s would kill workers still importing on a loaded machine.
+    assert started["timeout_worker_healthcheck"] >= 30
 
 
 def test_serve_drains_for_the_shutdown_grace_period_then_exits_0(
