@@ -171,8 +171,16 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     @abstractmethod
-    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
-        """A new unit of work; `read_only` ones may skip transaction overhead and cannot commit."""
+    def __call__(self, *, read_only: bool = False, single_statement: bool = False) -> UnitOfWork:
+        """A new unit of work; `read_only` ones may skip transaction overhead and cannot commit.
+
+        A `single_statement` one is for work that needs no transaction: each of
+        its repository calls is atomic on its own, and none depends on another
+        being undone with it (a create; a read, then a write conditional on the
+        version read). The store may run each call as its own transaction,
+        saving the BEGIN and COMMIT; the use case still calls `commit()`, and
+        must not rely on a rollback undoing a call that succeeded.
+        """
 
 
 # Accounts and their tokens.
