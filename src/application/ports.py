@@ -176,10 +176,12 @@ class UnitOfWorkFactory(Protocol):
 
         A `single_statement` one is for work that needs no transaction: each of
         its repository calls is atomic on its own, and none depends on another
-        being undone with it (a create; a read, then a write conditional on the
-        version read). The store may run each call as its own transaction,
-        saving the BEGIN and COMMIT; the use case still calls `commit()`, and
-        must not rely on a rollback undoing a call that succeeded.
+        being undone with it (a create without an idempotency key). The store
+        may run each call as its own transaction, saving the BEGIN and COMMIT;
+        the use case still calls `commit()`, and must not rely on a rollback
+        undoing a call that succeeded. Nor on a write being undone when its
+        request is cut: a statement already sent may still commit (one waiting
+        on a row lock, notably), which is why changes keep their transaction.
         """
 
 

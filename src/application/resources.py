@@ -99,17 +99,15 @@ class Resources(Generic[E, N, F]):
     ) -> None:
         self._check_id(resource_id)
         if precondition is None or precondition.versions is None:
-            async with self._uow(single_statement=True) as uow:
+            async with self._uow() as uow:
                 if not await uow.repository(self.kind).delete(owner, resource_id):
                     raise NotFound(self.kind.name, resource_id)
                 await uow.commit()
                 return
-        for attempt in range(_MAX_ATTEMPTS):
-            async with self._writer(attempt) as uow:
+        for _ in range(_MAX_ATTEMPTS):
+            async with self._uow() as uow:
                 repository = uow.repository(self.kind)
-                current = await self._existing(
-                    repository, owner, resource_id, precondition, lock=attempt > 0
-                )
+                current = await self._existing(repository, owner, resource_id, precondition)
                 if await repository.delete(owner, resource_id, version=current.version):
                     await uow.commit()
                     return
@@ -132,7 +130,10 @@ class Resources(Generic[E, N, F]):
                 clock=self._clock,
                 policy=self._idempotency,
             )
-        # The task and its tags are one repository call, atomic on its own.
+        # One repository call, atomic on its own (a task and its tags are one
+        # statement on PostgreSQL): no transaction needed. Changes and deletes keep
+        # theirs: a write that waits on a row lock must not commit after its request
+        # was cut and answered 503 (drain, work budget), and autocommit would let it.
         async with self._uow(single_statement=True) as uow:
             created = await add(uow)
             await uow.commit()
@@ -152,12 +153,10 @@ class Resources(Generic[E, N, F]):
         and tries again.
         """
         self._check_id(resource_id)
-        for attempt in range(_MAX_ATTEMPTS):
-            async with self._writer(attempt) as uow:
+        for _ in range(_MAX_ATTEMPTS):
+            async with self._uow() as uow:
                 repository = uow.repository(self.kind)
-                current = await self._existing(
-                    repository, owner, resource_id, precondition, lock=attempt > 0
-                )
+                current = await self._existing(repository, owner, resource_id, precondition)
                 updated = change(current, self._clock.now())
                 if updated is current:
                     return current
@@ -172,30 +171,15 @@ class Resources(Generic[E, N, F]):
         owner: int,
         resource_id: int,
         precondition: Precondition | None,
-        *,
-        lock: bool,
     ) -> E:
         # Locking the row (where the store can) makes concurrent writers take
         # turns instead of losing races; the version check stays the guarantee.
-        current = await repository.get(owner, resource_id, for_update=lock)
+        current = await repository.get(owner, resource_id, for_update=True)
         if current is None:
             raise NotFound(self.kind.name, resource_id)
         if precondition is not None and not precondition.allows(current.version):
             raise VersionMismatch(self.kind.name, resource_id, current.version)
         return current
-
-    def _writer(self, attempt: int) -> UnitOfWork:
-        """The unit of work for one attempt at a conditional write (a read, then a
-        write conditional on the version read).
-
-        The first attempt bets on no rival: the read and the write each stand
-        alone (on PostgreSQL: no BEGIN and COMMIT, two round trips instead of
-        four), and the version check alone keeps a rival's change from being
-        overwritten. Having lost once, the use case retries in a transaction that
-        locks the row, so that writers of a busy resource take turns rather than
-        keep losing races until they give up.
-        """
-        return self._uow(single_statement=attempt == 0)
 
     def _check_id(self, resource_id: int) -> None:
         # Ids beyond 64 bits cannot exist; asking the database would only overflow.
