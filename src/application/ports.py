@@ -171,8 +171,18 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     @abstractmethod
-    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
-        """A new unit of work; `read_only` ones may skip transaction overhead and cannot commit."""
+    def __call__(self, *, read_only: bool = False, single_statement: bool = False) -> UnitOfWork:
+        """A new unit of work; `read_only` ones may skip transaction overhead and cannot commit.
+
+        A `single_statement` one is for work that needs no transaction: each of
+        its repository calls is atomic on its own, and none depends on another
+        being undone with it (a create without an idempotency key). The store
+        may run each call as its own transaction, saving the BEGIN and COMMIT;
+        the use case still calls `commit()`, and must not rely on a rollback
+        undoing a call that succeeded. Nor on a write being undone when its
+        request is cut: a statement already sent may still commit (one waiting
+        on a row lock, notably), which is why changes keep their transaction.
+        """
 
 
 # Accounts and their tokens.

@@ -130,7 +130,11 @@ class Resources(Generic[E, N, F]):
                 clock=self._clock,
                 policy=self._idempotency,
             )
-        async with self._uow() as uow:
+        # One repository call, atomic on its own (a task and its tags are one
+        # statement on PostgreSQL): no transaction needed. Changes and deletes keep
+        # theirs: a write that waits on a row lock must not commit after its request
+        # was cut and answered 503 (drain, work budget), and autocommit would let it.
+        async with self._uow(single_statement=True) as uow:
             created = await add(uow)
             await uow.commit()
         return Created(created, replayed=False)

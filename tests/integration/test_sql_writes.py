@@ -13,7 +13,8 @@ from application.errors import AccountGone
 from application.idempotency import IdempotencyPolicy, IdempotencyRequest
 from application.notes import NoteService
 from application.paging import Pager
-from application.tasks import TaskService
+from application.tasks import TASKS, TaskService
+from domain.task import NewTask, TaskChanges
 from support.clock import SteppingClock
 from support.databases import SqlStore
 from support.owners import OWNER
@@ -78,3 +79,24 @@ async def test_a_task_with_its_tags_is_stored_together(store: SqlStore, pager: P
 
     assert (await tasks_service.get(OWNER, created.id)).tags == ("x", "y")
     assert await _rows(store) == (1, 2)
+
+
+async def test_a_single_statement_unit_of_work_commits_each_write_as_it_runs_on_postgresql(
+    store: SqlStore,
+) -> None:
+    # On PostgreSQL each repository write is one statement, so it runs without
+    # BEGIN and COMMIT and stays even if the unit of work is left uncommitted;
+    # on SQLite, where a task's tags are written apart from it, the unit of
+    # work keeps its transaction, and leaving it uncommitted undoes the write.
+    new = NewTask.create(title="t", tags=("a", "b"), now=SteppingClock().now())
+    async with store.unit_of_work(single_statement=True) as uow:
+        task = await uow.repository(TASKS).add(OWNER, new)
+        changed = task.changed(TaskChanges(tags=["c"]), SteppingClock().now())
+        assert await uow.repository(TASKS).update(OWNER, task, changed)
+
+    if store.name == "postgresql":
+        assert await _rows(store) == (1, 1)
+        async with store.unit_of_work(read_only=True) as uow:
+            assert await uow.repository(TASKS).get(OWNER, task.id) == changed
+    else:
+        assert await _rows(store) == (0, 0)

@@ -24,7 +24,9 @@ from support.owners import ACCOUNTS
 class Store(Protocol):
     name: str
 
-    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork: ...
+    def unit_of_work(
+        self, *, read_only: bool = False, single_statement: bool = False
+    ) -> UnitOfWork: ...
 
     async def reset(self) -> None:
         """Empty every table, so each test starts from nothing but the tests' accounts."""
@@ -35,8 +37,12 @@ class MemoryStore:
     name: str = "memory"
     database: MemoryDatabase = field(default_factory=MemoryDatabase)
 
-    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
-        return MemoryUnitOfWork(self.database, read_only=read_only)
+    def unit_of_work(
+        self, *, read_only: bool = False, single_statement: bool = False
+    ) -> UnitOfWork:
+        return MemoryUnitOfWork(
+            self.database, read_only=read_only, single_statement=single_statement
+        )
 
     async def reset(self) -> None:
         self.database = MemoryDatabase()
@@ -48,8 +54,15 @@ class SqlStore:
     name: str
     database: SqlDatabase
 
-    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
-        return SqlUnitOfWork(self.database, SQL_RESOURCES, read_only=read_only)
+    def unit_of_work(
+        self, *, read_only: bool = False, single_statement: bool = False
+    ) -> UnitOfWork:
+        return SqlUnitOfWork(
+            self.database,
+            SQL_RESOURCES,
+            read_only=read_only,
+            single_statement=single_statement,
+        )
 
     async def reset(self) -> None:
         # Children before parents, from the schema itself: a new table needs no change here.

@@ -35,8 +35,8 @@ def database() -> MemoryDatabase:
 def uow(database: MemoryDatabase) -> UnitOfWorkFactory:
     """A unit-of-work factory over the memory database, as the container would give."""
 
-    def make(*, read_only: bool = False) -> MemoryUnitOfWork:
-        return MemoryUnitOfWork(database, read_only=read_only)
+    def make(*, read_only: bool = False, single_statement: bool = False) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(database, read_only=read_only, single_statement=single_statement)
 
     return make
 

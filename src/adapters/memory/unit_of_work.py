@@ -19,7 +19,10 @@ from application.resources import E, F, N, ResourceKind
 
 
 class MemoryUnitOfWork(UnitOfWork):
-    def __init__(self, database: MemoryDatabase, *, read_only: bool = False) -> None:
+    def __init__(
+        self, database: MemoryDatabase, *, read_only: bool = False, single_statement: bool = False
+    ) -> None:
+        # `single_statement` changes nothing here: every unit of work is as cheap.
         self._database = database
         self._read_only = read_only
         self._journal = Journal()

@@ -58,15 +58,27 @@ class SqlUnitOfWork(UnitOfWork):
     """Each use case opens its own; leaving it without `commit()` rolls back.
 
     A read-only unit of work runs in autocommit mode: its single statement
-    needs no BEGIN and COMMIT, which saves two round trips per read.
+    needs no BEGIN and COMMIT, which saves two round trips per read. So does a
+    `single_statement` one on PostgreSQL, where each repository write is one
+    statement (a task's add and its tag-changing update are each one statement
+    with CTEs: tasks.py); on SQLite, where they are several, it keeps its
+    transaction.
     """
 
     def __init__(
-        self, database: SqlDatabase, resources: SqlResources, *, read_only: bool = False
+        self,
+        database: SqlDatabase,
+        resources: SqlResources,
+        *,
+        read_only: bool = False,
+        single_statement: bool = False,
     ) -> None:
         self._database = database
         self._resources = resources
         self._read_only = read_only
+        self._autocommit = read_only or (
+            single_statement and database.engine.dialect.name == "postgresql"
+        )
         self._executor: Executor | None = None
         self._lease: AbstractAsyncContextManager[AsyncConnection] | None = None
 
@@ -78,7 +90,7 @@ class SqlUnitOfWork(UnitOfWork):
         db = self._database
         # Straight on asyncpg on PostgreSQL, through SQLAlchemy on SQLite (engine.py).
         executor = self._executor = db.executor(connection)
-        if not self._read_only:
+        if not self._autocommit:
             try:
                 await executor.begin()
             except BaseException as error:
@@ -125,7 +137,8 @@ class SqlUnitOfWork(UnitOfWork):
         if self._read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
         assert self._executor is not None, "the unit of work was not entered"
-        await self._executor.commit()
+        if not self._autocommit:  # each statement was committed as it ran
+            await self._executor.commit()
 
     def repository(self, kind: ResourceKind[E, N, F]) -> Repository[E, N, F]:
         assert self._executor is not None, "the unit of work was not entered"

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Final
+from urllib.parse import parse_qsl, urlencode
+
 from fastapi import Request, Response
 
 from application.paging import Page
+
+_PAGE_POSITION: Final = frozenset({"offset", "cursor"})
+"""The parameters that say where a page starts: the next page's link replaces them."""
 
 
 def add_next_link(request: Request, response: Response, page: Page[object]) -> None:
@@ -14,9 +20,19 @@ def add_next_link(request: Request, response: Response, page: Page[object]) -> N
     """
     if page.next_cursor is None:
         return
-    url = request.url.remove_query_params(["offset", "cursor"])
+    # The URL Starlette's `remove_query_params(...).include_query_params(...)` gives
+    # (the other parameters re-encoded, in their order, the new one last), with one
+    # parse and one encoding instead of two of each: they were a tenth of a page's
+    # in-process time.
+    query = request.scope["query_string"].decode()
+    kept = [
+        (name, value)
+        for name, value in parse_qsl(query, keep_blank_values=True)
+        if name not in _PAGE_POSITION
+    ]
     if page.cursor_mode:
-        url = url.include_query_params(cursor=page.next_cursor)
+        kept.append(("cursor", page.next_cursor))
     else:
-        url = url.include_query_params(offset=page.offset + page.limit)
-    response.headers["Link"] = f'<{url}>; rel="next"'
+        kept.append(("offset", str(page.offset + page.limit)))
+    base = str(request.url).partition("?")[0]
+    response.headers["Link"] = f'<{base}?{urlencode(kept)}>; rel="next"'

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeAlias
+from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request, Response
+from fastapi import Query, Request, Response
 
 from application.notes import NoteService
 from domain.note import NoteChanges, NoteFilters
@@ -18,11 +18,10 @@ from entrypoints.http.dependencies import (
     IfNoneMatch,
     Paging,
     idempotency,
-    service,
+    resources,
 )
 from entrypoints.http.schemas import NoteCreate, NoteOut, NotePage, NotePatch, SearchTerm, given
 
-Notes: TypeAlias = Annotated[NoteService, Depends(service(NoteService))]
 routes = Collection("notes", "note", NoteOut, NotePatch, NotePage)
 router = routes.router
 
@@ -31,10 +30,11 @@ router = routes.router
 async def create_note(
     account: CurrentAccount,
     payload: NoteCreate,
-    notes: Notes,
+    request: Request,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> NoteOut:
+    notes = resources(request, NoteService)
     created = await notes.create(
         account,
         title=payload.title,
@@ -49,12 +49,12 @@ async def list_notes(
     account: CurrentAccount,
     request: Request,
     response: Response,
-    notes: Notes,
     paging: Paging,
     q: Annotated[
         SearchTerm | None, Query(description="Case-insensitive substring of the title or body.")
     ] = None,
 ) -> NotePage:
+    notes = resources(request, NoteService)
     page = await notes.list(account, NoteFilters.of(q=q), paging)
     return routes.page(request, response, page)
 
@@ -63,10 +63,11 @@ async def list_notes(
 async def get_note(
     account: CurrentAccount,
     note_id: Id,
-    notes: Notes,
+    request: Request,
     response: Response,
     if_none_match: IfNoneMatch = None,
 ) -> Any:
+    notes = resources(request, NoteService)
     return routes.fetched(response, if_none_match, await notes.get(account, note_id))
 
 
@@ -75,10 +76,11 @@ async def update_note(
     account: CurrentAccount,
     note_id: Id,
     payload: NotePatch,
-    notes: Notes,
+    request: Request,
     response: Response,
     if_match: IfMatch = None,
 ) -> NoteOut:
+    notes = resources(request, NoteService)
     changes = NoteChanges(title=given(payload.title), body=given(payload.body))
     note = await notes.update(account, note_id, changes, etags.if_match(if_match))
     return routes.current(response, note)
@@ -86,6 +88,7 @@ async def update_note(
 
 @routes.delete
 async def delete_note(
-    account: CurrentAccount, note_id: Id, notes: Notes, if_match: IfMatch = None
+    account: CurrentAccount, note_id: Id, request: Request, if_match: IfMatch = None
 ) -> None:
+    notes = resources(request, NoteService)
     await notes.delete(account, note_id, etags.if_match(if_match))

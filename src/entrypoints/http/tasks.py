@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeAlias
+from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request, Response
+from fastapi import Query, Request, Response
 
 from application.tasks import TaskService
 from domain.tags import MAX_TAGS
@@ -21,7 +21,7 @@ from entrypoints.http.dependencies import (
     Paging,
     flag,
     idempotency,
-    service,
+    resources,
 )
 from entrypoints.http.schemas import (
     SearchTerm,
@@ -33,7 +33,6 @@ from entrypoints.http.schemas import (
     given,
 )
 
-Tasks: TypeAlias = Annotated[TaskService, Depends(service(TaskService))]
 routes = Collection("tasks", "task", TaskOut, TaskPatch, TaskPage)
 router = routes.router
 
@@ -42,10 +41,11 @@ router = routes.router
 async def create_task(
     account: CurrentAccount,
     payload: TaskCreate,
-    tasks: Tasks,
+    request: Request,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> TaskOut:
+    tasks = resources(request, TaskService)
     created = await tasks.create(
         account,
         title=payload.title,
@@ -62,7 +62,6 @@ async def list_tasks(
     account: CurrentAccount,
     request: Request,
     response: Response,
-    tasks: Tasks,
     paging: Paging,
     q: Annotated[
         SearchTerm | None, Query(description="Case-insensitive substring of the title.")
@@ -72,6 +71,7 @@ async def list_tasks(
         list[TagInput] | None, Query(max_length=MAX_TAGS, description="Has every tag named.")
     ] = None,
 ) -> TaskPage:
+    tasks = resources(request, TaskService)
     filters = TaskFilters.of(q=q, done=flag(done), tags=tag or ())
     return routes.page(request, response, await tasks.list(account, filters, paging))
 
@@ -80,10 +80,11 @@ async def list_tasks(
 async def get_task(
     account: CurrentAccount,
     task_id: Id,
-    tasks: Tasks,
+    request: Request,
     response: Response,
     if_none_match: IfNoneMatch = None,
 ) -> Any:
+    tasks = resources(request, TaskService)
     return routes.fetched(response, if_none_match, await tasks.get(account, task_id))
 
 
@@ -92,10 +93,11 @@ async def update_task(
     account: CurrentAccount,
     task_id: Id,
     payload: TaskPatch,
-    tasks: Tasks,
+    request: Request,
     response: Response,
     if_match: IfMatch = None,
 ) -> TaskOut:
+    tasks = resources(request, TaskService)
     changes = TaskChanges(
         title=given(payload.title),
         description=given(payload.description),
@@ -108,6 +110,7 @@ async def update_task(
 
 @routes.delete
 async def delete_task(
-    account: CurrentAccount, task_id: Id, tasks: Tasks, if_match: IfMatch = None
+    account: CurrentAccount, task_id: Id, request: Request, if_match: IfMatch = None
 ) -> None:
+    tasks = resources(request, TaskService)
     await tasks.delete(account, task_id, etags.if_match(if_match))

@@ -6,7 +6,7 @@ overwrite the rival's change unseen, and give up after a bounded number of tries
 """
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
@@ -34,6 +34,8 @@ class Race:
     rival: Rival
     times: int = 0
     writes: int = 0
+    single_statement: list[bool] = field(default_factory=list)
+    """Whether each unit of work the use case opened was a `single_statement` one."""
 
     async def before_write(self) -> None:
         self.writes += 1
@@ -52,9 +54,10 @@ def task(database: MemoryDatabase) -> Task:
 def raced_service(
     database: MemoryDatabase, clock: SteppingClock, pager: Pager, race: Race
 ) -> TaskService:
-    def make(*, read_only: bool = False) -> UnitOfWork:
+    def make(*, read_only: bool = False, single_statement: bool = False) -> UnitOfWork:
         # The use case's task writes first let the race's rival run.
-        inner = MemoryUnitOfWork(database, read_only=read_only)
+        race.single_statement.append(single_statement)
+        inner = MemoryUnitOfWork(database, read_only=read_only, single_statement=single_statement)
         return HookedUnitOfWork(inner, race.before_write, {"update", "delete"})
 
     return TaskService(uow=make, clock=clock, pager=pager, idempotency=IdempotencyPolicy())
@@ -91,6 +94,9 @@ async def test_an_update_that_loses_once_retries_on_top_of_the_rivals_change(
     assert (updated.title, updated.done, updated.version) == ("mine", True, 3)
     assert database.table(TASKS)[task.id].resource == updated
     assert race.writes == 2
+    # Changes keep their transaction: a write waiting on a row lock must not
+    # commit after its request was cut.
+    assert race.single_statement == [False, False]
 
 
 @pytest.mark.parametrize("precondition", [None, ANY_VERSION])

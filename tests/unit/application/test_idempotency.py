@@ -219,7 +219,7 @@ def service_with(
     pager: Pager,
     before_add: Callable[[], Awaitable[None]],
 ) -> TaskService:
-    def make(*, read_only: bool = False) -> UnitOfWork:
+    def make(*, read_only: bool = False, single_statement: bool = False) -> UnitOfWork:
         # `before_add` runs whenever a task is about to be added.
         return HookedUnitOfWork(MemoryUnitOfWork(database), before_add, {"add"})
 

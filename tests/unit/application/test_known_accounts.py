@@ -39,7 +39,9 @@ class CountingUnitsOfWork:
         self.database = database
         self.opened = 0
 
-    def __call__(self, *, read_only: bool = False) -> MemoryUnitOfWork:
+    def __call__(
+        self, *, read_only: bool = False, single_statement: bool = False
+    ) -> MemoryUnitOfWork:
         self.opened += 1
         return MemoryUnitOfWork(self.database, read_only=read_only)
 
@@ -142,7 +144,7 @@ async def test_a_lookup_that_spans_a_deletion_is_not_remembered(
             await deleted.wait()
             await super().__aexit__(None, None, None)
 
-    def slow_units(*, read_only: bool = False) -> MemoryUnitOfWork:
+    def slow_units(*, read_only: bool = False, single_statement: bool = False) -> MemoryUnitOfWork:
         return SlowUnitOfWork(database, read_only=read_only)
 
     known = KnownAccounts(slow_units, ttl=TTL, capacity=3, monotonic=ticks)

@@ -154,16 +154,21 @@ class RecordingFactory:
         self.database = database
         self.made: list[MemoryUnitOfWork] = []
         self.read_only: list[bool] = []
+        self.single_statement: list[bool] = []
 
-    def __call__(self, *, read_only: bool = False) -> MemoryUnitOfWork:
+    def __call__(
+        self, *, read_only: bool = False, single_statement: bool = False
+    ) -> MemoryUnitOfWork:
         self.made.append(MemoryUnitOfWork(self.database, read_only=read_only))
         self.read_only.append(read_only)
+        self.single_statement.append(single_statement)
         return self.made[-1]
 
     def commits(self) -> list[bool]:
         commits = [uow.committed for uow in self.made]
         self.made.clear()
         self.read_only.clear()
+        self.single_statement.clear()
         return commits
 
 
@@ -272,3 +277,27 @@ async def test_a_replay_writes_nothing(
     before = (dict(database.table(TASKS)), dict(database.idempotency))
     await service.create(OWNER, title="t", idempotency=IdempotencyRequest("k", "fp"))
     assert (database.table(TASKS), database.idempotency) == before
+
+
+async def test_only_a_create_without_a_key_needs_no_transaction(
+    service: TaskService, recorded: RecordingFactory
+) -> None:
+    # One write, atomic on its own: a store may spare it BEGIN and COMMIT. A
+    # change or delete may wait on a row lock, and must not commit after its
+    # request was cut: each keeps its transaction.
+    task = (await service.create(OWNER, title="t")).resource
+    await service.update(OWNER, task.id, TaskChanges(done=True))
+    await service.delete(OWNER, task.id, Precondition(frozenset({2})))
+    other = (await service.create(OWNER, title="u")).resource
+    await service.delete(OWNER, other.id)
+    assert recorded.single_statement == [True, False, False, True, False]
+    assert recorded.commits() == [True, True, True, True, True]
+
+
+async def test_a_create_with_a_key_keeps_its_transaction(
+    service: TaskService, recorded: RecordingFactory
+) -> None:
+    # Claiming the key and adding the task must stand or fall together.
+    await service.create(OWNER, title="t", idempotency=IdempotencyRequest("k", "fp"))
+    assert recorded.single_statement
+    assert not any(recorded.single_statement)

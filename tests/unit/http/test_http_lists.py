@@ -361,6 +361,21 @@ async def test_the_next_link_keeps_every_filter_the_sort_and_the_limit(
     assert ids(followed) == ids(await client.get(f"/tasks?{query}&offset=1"))
 
 
+async def test_the_next_link_re_encodes_the_other_parameters_in_their_order(
+    client: httpx.AsyncClient,
+) -> None:
+    for i in range(3):
+        await create_task(client, title=f"Été {i}", tags=["a", "b"])
+
+    response = await client.get("/tasks?q=%C3%89t%C3%A9%20&tag=a&offset=0&tag=b&limit=1")
+
+    # The old position goes, the new one comes last; the rest keep their order,
+    # encoded as a form (`%20` as `+`).
+    assert response.headers["link"] == (
+        '<http://testserver/tasks?q=%C3%89t%C3%A9+&tag=a&tag=b&limit=1&offset=1>; rel="next"'
+    )
+
+
 async def test_following_next_links_visits_every_match_once_and_ends_without_a_link(
     client: httpx.AsyncClient,
 ) -> None:
