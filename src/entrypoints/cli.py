@@ -157,7 +157,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
             previous = signal.signal(signal.SIGTERM, exit_after_drain)
             cleanup.callback(signal.signal, signal.SIGTERM, previous)
         uvicorn.run(
-            "entrypoints.app:create_app",
+            "entrypoints.app:create_served_app",
             factory=True,
             host=host,
             port=port,

@@ -74,7 +74,7 @@ async def test_serve_migrates_the_sqlite_file_and_starts_the_app_factory(
     )
 
     assert await current_revision(sqlite_file) == HEAD
-    assert (started["app"], started["factory"]) == ("entrypoints.app:create_app", True)
+    assert (started["app"], started["factory"]) == ("entrypoints.app:create_served_app", True)
     assert (started["host"], started["port"], started["workers"]) == ("0.0.0.0", 9999, 1)  # noqa: S104
     secret = secret_file(Path(sqlite_file.removeprefix("sqlite+aiosqlite:///")))
     assert len(secret.read_text()) >= 32, "the embedded default made its secret before serving"
@@ -117,7 +117,7 @@ def test_serve_leaves_a_postgresql_database_to_tasks_api_migrate(
 
     cli.main(["serve"])  # would fail if it tried to migrate: nothing listens on port 1
 
-    assert started["app"] == "entrypoints.app:create_app"
+    assert started["app"] == "entrypoints.app:create_served_app"
 
 
 def test_serve_refuses_a_postgresql_database_without_a_secret_key_and_says_why(

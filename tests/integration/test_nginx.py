@@ -11,9 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,11 +28,11 @@ from support.owners import OWNER
 from support.ports import free_port
 from support.postgres import unavailable
 from support.problem_checks import assert_problem
+from support.servers import TASKS_API, launch, stop
 from support.settings import isolated_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "deploy" / "nginx.conf"
-TASKS_API = Path(sys.executable).with_name("tasks-api")
 SECRET_KEY = "nginx-test-secret-key-0123456789abcdef"
 
 
@@ -106,7 +104,7 @@ def front(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     try:
         for port in apps:
             processes.append(
-                subprocess.Popen(
+                launch(
                     [str(TASKS_API), "serve", "--port", str(port)],
                     env=environment,
                     stdout=subprocess.DEVNULL,
@@ -119,9 +117,7 @@ def front(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         )
         assert checked.returncode == 0, checked.stderr
         processes.append(
-            subprocess.Popen(
-                [nginx, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-            )
+            launch([nginx, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         )
         for port in apps:
             wait_until_up(f"http://127.0.0.1:{port}/health")
@@ -130,9 +126,7 @@ def front(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         yield f"http://127.0.0.1:{listen}"
     finally:
         for process in reversed(processes):
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            process.wait(timeout=15)
+            stop(process)
 
 
 APPS: list[int] = []

@@ -10,7 +10,6 @@ import asyncio
 import json
 import os
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,9 +21,9 @@ import asyncpg
 import httpx
 
 from support.ports import free_port
+from support.servers import TASKS_API, launch, stop
 from support.settings import TEST_SECRET_KEY
 
-TASKS_API = Path(sys.executable).with_name("tasks-api")
 PATIENCE = 60
 """Seconds anything in these tests may take before it is a failure (never reached when it works)."""
 
@@ -45,7 +44,7 @@ class Server:
 def start(
     url: str, port: int, workers: int, environment: dict[str, str], log: IO[bytes]
 ) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
+    return launch(
         [str(TASKS_API), "serve", "--port", str(port), "--workers", str(workers)],
         env={
             **os.environ,
@@ -88,9 +87,8 @@ async def server(
                 raise AssertionError("the service did not start")
         yield Server(process, base, port, log_file)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        # At once: a test that wanted a graceful stop has sent SIGTERM itself.
+        stop(process, grace=0)
 
 
 async def signed_up(client: httpx.AsyncClient) -> None:

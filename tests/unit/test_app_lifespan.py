@@ -4,17 +4,19 @@ refresh tokens, failed logins), retrying a purge that failed."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
+from asgi_lifespan import LifespanManager
 from dependency_injector import providers
 from fastapi import FastAPI
 
 from adapters.memory.store import MemoryDatabase
 from application.accounts import AccountService
-from entrypoints.app import create_app
+from entrypoints.app import create_app, create_served_app
 from entrypoints.container import Container
 from entrypoints.settings import Settings
 from support.accounts import PASSWORD, FastHasher, sign_up_and_log_in, unique_email
@@ -22,6 +24,7 @@ from support.apps import client_of
 from support.clock import SteppingClock
 from support.databases import add_test_accounts_in_memory
 from support.owners import OWNER
+from support.settings import TEST_SECRET_KEY
 
 INTERVAL = 0.01
 """Seconds between purges: short, so that each test waits little."""
@@ -147,3 +150,33 @@ async def test_a_failed_purge_is_logged_and_retried_and_holds_up_no_other(
             "purging expired refresh tokens and login failures failed; will retry"
         )
         assert failure.exc_info is not None
+
+
+@pytest.fixture
+def collector_restored() -> Iterator[None]:
+    """The test process's garbage collector as it was, whatever the app under test did."""
+    thresholds = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)
+
+
+async def test_an_app_started_inside_another_program_leaves_its_collector_alone(
+    app: FastAPI, collector_restored: None
+) -> None:
+    before = (gc.get_threshold(), gc.get_freeze_count())
+
+    async with LifespanManager(app):
+        assert (gc.get_threshold(), gc.get_freeze_count()) == before
+
+
+async def test_the_served_app_tunes_its_own_worker_process_collector(
+    monkeypatch: pytest.MonkeyPatch, collector_restored: None
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "memory://")
+    monkeypatch.setenv("SECRET_KEY", TEST_SECRET_KEY)
+    gc.unfreeze()
+
+    async with LifespanManager(create_served_app()):
+        assert gc.get_threshold() == (50_000, 20, 20)
+        assert gc.get_freeze_count() > 0, "start-up's objects are kept out of collections"
