@@ -20,14 +20,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-WORDS: Final = (
-    "deploy", "review", "refactor", "migrate", "design", "test", "api", "database", "cache",
-    "cursor", "router", "schema", "service", "client", "server", "metrics", "logging", "restore",
-    "upgrade", "security", "invoice", "report", "meeting", "budget", "roadmap", "release",
-    "debug", "profile", "monitor", "audit", "plan", "triage", "update", "clean", "measure",
-)  # fmt: skip
-"""Title words. None holds a letter of `CODE_LETTERS`, so a code matches only its own titles."""
+from entrypoints.seed import WORDS
+
 CODE_LETTERS: Final = "jkqxz"
+"""No title word (`tasks-api seed`'s, `WORDS`) holds one, so a code matches only its own titles."""
 CODES: Final = tuple(a + b + c for a in CODE_LETTERS for b in CODE_LETTERS for c in CODE_LETTERS)[
     :100
 ]
