@@ -24,6 +24,7 @@ from entrypoints.http import (
 from entrypoints.http.drain import Drain, DrainMiddleware
 from entrypoints.http.methods import MethodsMiddleware, Paths
 from entrypoints.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from entrypoints.http.routers import add_routes
 from entrypoints.resources import RESOURCES
 
 log = logging.getLogger(__name__)
@@ -53,8 +54,6 @@ def create_app(container: Container | None = None) -> FastAPI:
         redirect_slashes=False,
         docs_url=None,
         redoc_url=None,
-        # Operation ids are the endpoints' names (`list_tasks`), not path-derived.
-        generate_unique_id_function=openapi.operation_id,
     )
     # Routes ask the container for their services on each request (no thread-pool
     # hop: see `http/dependencies.py`), so overrides made after this still count.
@@ -71,7 +70,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         health.router,
         metrics.router,
     ):
-        app.include_router(router)
+        add_routes(app, router)
     documentation.install(app)
     problems.install(app)
     app.state.paths = Paths(app.router.routes)

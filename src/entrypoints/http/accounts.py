@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.account import Account
@@ -12,9 +12,10 @@ from entrypoints.http.auth import CurrentAccount
 from entrypoints.http.dependencies import require_json
 from entrypoints.http.documentation import WITH_BODY
 from entrypoints.http.documentation import error_responses as problems
+from entrypoints.http.routers import api_router
 from entrypoints.http.tokens import Accounts
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = api_router("/users", tags=["users"])
 
 
 class SignUp(BaseModel):

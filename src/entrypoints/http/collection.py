@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Generic, Protocol, TypeVar
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from pydantic import BaseModel
 
 from application.idempotency import Created
@@ -21,6 +21,7 @@ from entrypoints.http import etags
 from entrypoints.http.dependencies import require_json, require_merge_patch
 from entrypoints.http.documentation import ResourceResponses, merge_patch
 from entrypoints.http.links import add_next_link
+from entrypoints.http.routers import api_router
 from entrypoints.http.schemas import PageOut, ResourceOut
 
 
@@ -56,7 +57,7 @@ class Collection(Generic[Out, PageT]):
         page: type[PageT],
     ) -> None:
         self.path = f"/{collection}"
-        self.router = APIRouter(prefix=self.path, tags=[collection])
+        self.router = api_router(self.path, tags=[collection])
         self._collection = collection
         self._name = name
         self._item = f"/{{{name}_id}}"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi import Path as PathParam
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from pydantic import BaseModel, Field
@@ -23,6 +23,7 @@ from entrypoints.http.problems import (
     Problem,
     ValidationProblem,
 )
+from entrypoints.http.routers import add_routes, api_router
 from entrypoints.http.schemas import example
 
 _WHY: Final = {
@@ -152,7 +153,7 @@ _ASSET_URL: Final = "/docs-assets"
 _REDOC_ASSETS: Final = str(files("fastapi_standalone_docs") / "static" / "redoc")
 _REDOC_ASSET_URL: Final = "/redoc-assets"
 
-router = APIRouter(include_in_schema=False)
+router = api_router(include_in_schema=False)
 
 
 @router.get("/docs")
@@ -196,7 +197,7 @@ class ProblemType(BaseModel):
     description: str = Field(examples=[_NOT_FOUND_MEANING])
 
 
-problem_types = APIRouter(prefix="/problems", tags=["problems"])
+problem_types = api_router("/problems", tags=["problems"])
 
 
 @problem_types.get(
@@ -235,7 +236,7 @@ def _problem_page(about: ProblemType) -> str:
 
 
 def install(app: FastAPI) -> None:
-    app.include_router(problem_types)
-    app.include_router(router)
+    add_routes(app, problem_types)
+    add_routes(app, router)
     app.mount(_ASSET_URL, StaticFiles(directory=_ASSETS), name="docs-assets")
     app.mount(_REDOC_ASSET_URL, StaticFiles(directory=_REDOC_ASSETS), name="redoc-assets")

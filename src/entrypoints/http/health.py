@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from pydantic import BaseModel, ConfigDict
 from starlette.responses import Response
 
 from entrypoints.http.documentation import error_responses
 from entrypoints.http.drain import Drain
 from entrypoints.http.problems import RETRY_AFTER_SECONDS, problem
+from entrypoints.http.routers import api_router
 
-router = APIRouter(prefix="/health", tags=["operations"])
+router = api_router("/health", tags=["operations"])
 
 
 class Health(BaseModel):

@@ -18,7 +18,7 @@ import os
 import time
 from typing import Protocol, runtime_checkable
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.sqlalchemy.engine import PoolStats
 from entrypoints.http.methods import KNOWN_METHODS, app_path, paths_of
+from entrypoints.http.routers import api_router
 
 POOL_SAMPLE_SECONDS = 1.0
 """How often each process writes its pool gauges, for scrapes answered by another worker."""
@@ -190,7 +191,7 @@ def route_label(scope: Scope, path: str) -> str:
     return found[0].template if found else "unmatched"
 
 
-router = APIRouter(tags=["operations"])
+router = api_router(tags=["operations"])
 
 
 @router.get(

@@ -11,18 +11,12 @@ from __future__ import annotations
 from typing import Any, Final
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 
 from entrypoints.http.documentation import only_problem_json
 from entrypoints.http.methods import ACCEPT_PATCH
 from entrypoints.http.problems import PROBLEM_JSON
 
 JsonObject = dict[str, Any]
-
-
-def operation_id(route: APIRoute) -> str:
-    """An operation's id is its endpoint's name (`list_tasks`): stable across path renames."""
-    return route.name
 
 
 _PARAMETER_EXAMPLES: Final[JsonObject] = {

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated, Final, Literal, TypeAlias
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import Depends, Form, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from application.accounts import AccountService
 from domain.account import EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH
 from entrypoints.http.documentation import error_responses as problems
 from entrypoints.http.problems import UnsupportedGrant
+from entrypoints.http.routers import api_router
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = api_router("/auth", tags=["auth"])
 
 MAX_TOKEN_LENGTH: Final = 2048
 
