@@ -223,7 +223,7 @@ class Floor:
             descending=request.descending,
             search=request.search is not None,
             done=request.done is not None,
-            tagged=bool(request.tags),
+            tags=len(request.tags),
             keyset=after is not None,
             with_total=with_total,
         )
@@ -232,8 +232,7 @@ class Floor:
             "owner": owner,
             "search": request.search,
             "done": request.done,
-            "tags": request.tags,
-            "tag_count": len(request.tags),
+            **{f"tag_{number}": tag for number, tag in enumerate(request.tags)},
             "limit": request.limit + 1,
             "offset": request.offset,
         }

@@ -26,7 +26,7 @@ class ListShape:
     descending: bool
     search: bool
     done: bool
-    tagged: bool
+    tags: int
     keyset: bool
     with_total: bool
 
@@ -94,12 +94,11 @@ SELECT {COLUMNS}, {_tags("updated")} AS tags FROM updated"""
             conditions.append(f"title_folded LIKE {parameter('search')} ESCAPE '\\'")
         if shape.done:
             conditions.append(f"done = {parameter('done')}")
-        if shape.tagged:
-            conditions.append(
-                "id IN (SELECT task_id FROM task_tags "
-                f"WHERE {tag_owner}tag = ANY({parameter('tags', '::text[]')}) "
-                f"GROUP BY task_id HAVING count(*) = {parameter('tag_count', '::bigint')})"
-            )
+        # One semi-join per tag, which PostgreSQL may drive from the list's index.
+        conditions += [
+            f"id IN (SELECT task_id FROM task_tags WHERE {tag_owner}tag = {parameter(f'tag_{n}')})"
+            for n in range(shape.tags)
+        ]
         where = " AND ".join(conditions) or "true"
         key = shape.sort
         direction = "DESC" if shape.descending else "ASC"
