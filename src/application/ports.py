@@ -80,12 +80,14 @@ class Repository(Protocol, Generic[E, N_contra, F_contra]):
         """Write `updated` only if the stored version is still `current`'s.
 
         Returns False, writing nothing, when the resource has changed or gone since
-        `current` was read: the check and the write are one atomic step.
+        `current` was read: the check and the write are one atomic step. Never waits
+        for a row another unit of work has locked: that too is False, a lost race.
         """
 
     @abstractmethod
     async def delete(self, owner: int, resource_id: int, *, version: int | None = None) -> bool:
-        """Delete the resource (only at `version`, if given); False if nothing was deleted."""
+        """Delete the resource (only at `version`, if given); False if nothing was deleted,
+        which includes a row another unit of work has locked (as `update`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -176,12 +178,13 @@ class UnitOfWorkFactory(Protocol):
 
         A `single_statement` one is for work that needs no transaction: each of
         its repository calls is atomic on its own, and none depends on another
-        being undone with it (a create without an idempotency key). The store
-        may run each call as its own transaction, saving the BEGIN and COMMIT;
-        the use case still calls `commit()`, and must not rely on a rollback
-        undoing a call that succeeded. Nor on a write being undone when its
-        request is cut: a statement already sent may still commit (one waiting
-        on a row lock, notably), which is why changes keep their transaction.
+        being undone with it (a create without an idempotency key; a read, then a
+        write conditional on the version read). The store may run each call as
+        its own transaction, saving the BEGIN and COMMIT; the use case still
+        calls `commit()`, and must not rely on a rollback undoing a call that
+        succeeded. A write that waited on a row lock there would commit when the
+        lock is released, even after its request was cut and answered 503: which
+        is why `update` and `delete` never wait on one.
         """
 
 

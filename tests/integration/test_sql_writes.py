@@ -5,9 +5,12 @@ nothing half-written; a task's tags are stored with it."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import func, select
 
+from adapters.sqlalchemy.engine import SqlDatabase
 from adapters.sqlalchemy.tables import task_tags, tasks
 from application.errors import AccountGone
 from application.idempotency import IdempotencyPolicy, IdempotencyRequest
@@ -100,3 +103,37 @@ async def test_a_single_statement_unit_of_work_commits_each_write_as_it_runs_on_
             assert await uow.repository(TASKS).get(OWNER, task.id) == changed
     else:
         assert await _rows(store) == (0, 0)
+
+
+async def test_a_write_on_its_own_never_waits_for_a_rivals_row_lock_on_postgresql(
+    postgresql_database: SqlDatabase,
+) -> None:
+    # Run on its own (autocommit), a write that waited on a lock would commit
+    # whenever the rival let go, even after its request was cut and answered 503.
+    # It writes nothing instead, and says so: the use case retries in a transaction.
+    store = SqlStore("postgresql", postgresql_database)
+    await store.reset()
+    clock = SteppingClock()
+    async with store.unit_of_work() as uow:
+        task = await uow.repository(TASKS).add(OWNER, NewTask.create(title="t", now=clock.now()))
+        await uow.commit()
+    retitled = task.changed(TaskChanges(title="new"), clock.now())
+    retagged = task.changed(TaskChanges(tags=["x"]), clock.now())
+
+    async with store.unit_of_work() as rival:
+        assert await rival.repository(TASKS).get(OWNER, task.id, for_update=True) == task
+        async with asyncio.timeout(10), store.unit_of_work(single_statement=True) as uow:
+            repository = uow.repository(TASKS)
+            assert not await repository.update(OWNER, task, retitled)
+            assert not await repository.update(OWNER, task, retagged)
+            assert not await repository.delete(OWNER, task.id, version=task.version)
+            assert not await repository.delete(OWNER, task.id)
+
+    async with store.unit_of_work(read_only=True) as uow:
+        assert await uow.repository(TASKS).get(OWNER, task.id) == task
+    # Its own transaction's lock is no rival's: a locked read, then the write.
+    async with store.unit_of_work() as uow:
+        repository = uow.repository(TASKS)
+        assert await repository.get(OWNER, task.id, for_update=True) == task
+        assert await repository.update(OWNER, task, retitled)
+        await uow.commit()

@@ -30,7 +30,7 @@ from adapters.sqlalchemy.execution import Executor
 from adapters.sqlalchemy.failures import account_gone_on_missing_owner
 from adapters.sqlalchemy.queries import contains, like_pattern
 from adapters.sqlalchemy.tables import task_tags, tasks
-from adapters.sqlalchemy.versioned_rows import VersionedRepository, VersionedTable
+from adapters.sqlalchemy.versioned_rows import VersionedRepository, VersionedTable, unlocked
 from domain.task import NewTask, Task, TaskFilters
 
 _TAG: Final = "tag_"
@@ -132,6 +132,7 @@ class TaskStatements(VersionedTable[Task, NewTask, TaskFilters]):
             tasks.c.id == bindparam("match_id"),
             tasks.c.owner_id == bindparam("match_owner"),
             tasks.c.version == bindparam("match_version"),
+            unlocked(tasks, "match_id"),
         )
         columns = (*self.written, "updated_at", "version")
         updated = (

@@ -112,9 +112,14 @@ class VersionedTable(Generic[E, N, F]):
         self.insert = insert(table).returning(row_id)
         # The SET clause comes from the values given; the match is on id and version.
         self.update = update(table).where(
-            row_id == bindparam("match_id"), mine, version == bindparam("match_version")
+            row_id == bindparam("match_id"),
+            mine,
+            version == bindparam("match_version"),
+            unlocked(table, "match_id"),
         )
-        self.delete = delete(table).where(row_id == bindparam("row_id"), mine)
+        self.delete = delete(table).where(
+            row_id == bindparam("row_id"), mine, unlocked(table, "row_id")
+        )
         self.delete_version = self.delete.where(version == bindparam("match_version"))
 
     def entity(self, row: Row) -> E:
@@ -149,6 +154,21 @@ class VersionedTable(Generic[E, N, F]):
                 per_row=self._per_row,
             )
         return statement, window_params(owner, window) | given
+
+
+def unlocked(table: Table, row_id: str) -> ColumnElement[bool]:
+    """The row whose id is bound to `row_id`, unless another transaction holds its lock.
+
+    A write conditioned on it never waits for a rival (FOR UPDATE SKIP LOCKED, on
+    PostgreSQL; SQLite has no row locks): it writes nothing instead, which the use
+    case takes as a lost race and retries in a transaction that waits its turn. A
+    write run on its own (autocommit) that waited on a lock would commit whenever
+    the lock is released, even after its request was cut and answered 503. The
+    row locked by the write's own transaction is not skipped.
+    """
+    return table.c.id.in_(
+        select(table.c.id).where(table.c.id == bindparam(row_id)).with_for_update(skip_locked=True)
+    )
 
 
 class VersionedRepository(Repository[E, N, F]):

@@ -258,7 +258,10 @@ async def test_a_failed_delete_does_not_commit(
         await service.delete(OWNER, task.id, Precondition(frozenset({9})))
     with pytest.raises(NotFound):
         await service.delete(OWNER, task.id + 1)
-    assert recorded.commits() == [False, False]
+    # The second delete found nothing to delete on its own, and asked again in a
+    # transaction that waits its turn (nothing could also mean a rival's lock).
+    assert recorded.single_statement == [True, True, False]
+    assert recorded.commits() == [False, False, False]
 
 
 async def test_an_idempotent_create_commits_its_claim_then_the_task(
@@ -279,18 +282,18 @@ async def test_a_replay_writes_nothing(
     assert (database.table(TASKS), database.idempotency) == before
 
 
-async def test_only_a_create_without_a_key_needs_no_transaction(
+async def test_a_create_without_a_key_and_first_tries_of_changes_need_no_transaction(
     service: TaskService, recorded: RecordingFactory
 ) -> None:
-    # One write, atomic on its own: a store may spare it BEGIN and COMMIT. A
-    # change or delete may wait on a row lock, and must not commit after its
-    # request was cut: each keeps its transaction.
+    # Each is one write, atomic on its own, or a read then a write conditional on
+    # the version read (which never waits on a rival's lock): a store may spare
+    # them BEGIN and COMMIT.
     task = (await service.create(OWNER, title="t")).resource
     await service.update(OWNER, task.id, TaskChanges(done=True))
     await service.delete(OWNER, task.id, Precondition(frozenset({2})))
     other = (await service.create(OWNER, title="u")).resource
     await service.delete(OWNER, other.id)
-    assert recorded.single_statement == [True, False, False, True, False]
+    assert recorded.single_statement == [True, True, True, True, True]
     assert recorded.commits() == [True, True, True, True, True]
 
 
