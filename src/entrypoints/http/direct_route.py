@@ -37,6 +37,7 @@ from fastapi.exceptions import ResponseValidationError
 from fastapi.routing import APIRoute
 from fastapi.utils import is_body_allowed_for_status_code
 from pydantic import Json
+from starlette.datastructures import Headers, QueryParams
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -61,8 +62,8 @@ class _Parameter:
 
     def read(self, source: Mapping[str, Any], values: dict[str, Any]) -> None:
         """Put the validated value of this parameter into `values`, as FastAPI would."""
-        if self.sequence:
-            raw: Any = source.getlist(self.key) or None  # type: ignore[attr-defined]  # Starlette's multi-value mappings
+        if self.sequence and isinstance(source, QueryParams | Headers):
+            raw: Any = source.getlist(self.key) or None
         else:
             raw = source.get(self.key)
         if raw is None:
