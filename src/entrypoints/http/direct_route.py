@@ -251,7 +251,7 @@ def _plan(dependant: Dependant, name: str | None) -> _Plan | None:
 
 
 def _parameters(fields: Sequence[ModelField], location: str) -> tuple[_Parameter, ...] | None:
-    """How to read each of `fields`: by its alias, as written (a header's is always given)."""
+    """How to read each of `fields`: by its alias (a header's has its underscores as dashes)."""
     parameters = []
     for field in fields:
         info = field.field_info
@@ -260,7 +260,6 @@ def _parameters(fields: Sequence[ModelField], location: str) -> tuple[_Parameter
             or info.validation_alias not in (None, field.alias)
             or info.validate_default
             or any(type(item) is Json for item in info.metadata)
-            or (location == "header" and field.alias == field.name)
             or _is_model(info.annotation)
         ):
             return None

@@ -6,17 +6,32 @@ The same endpoints are served twice, once by each route class, and every request
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import httpx
 import pytest
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request, Response
+from fastapi import (
+    APIRouter,
+    Cookie,
+    Depends,
+    FastAPI,
+    Form,
+    Header,
+    HTTPException,
+    Query,
+    Request,
+    Response,
+)
+from fastapi.exceptions import ResponseValidationError
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field, Json
+from starlette.types import Message
 
 from entrypoints.app import create_app
 from entrypoints.container import Container
-from entrypoints.http.direct_route import DirectRoute
+from entrypoints.http.direct_route import DirectRoute, _replaying
 from entrypoints.http.routers import add_routes
 from support.settings import isolated_settings
 
@@ -68,11 +83,12 @@ def endpoints(route_class: type[APIRoute]) -> FastAPI:
         first: Annotated[str, Depends(counted)],
         second: Annotated[str, Depends(counted)],
         if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None,
+        x_trace: Annotated[str, Header()] = "",
     ) -> Any:
         if if_none_match == '"1"':
             return Response(status_code=304)
         response.headers["ETag"] = '"1"'
-        return ItemOut(id=item_id, name="thing", size=1, seen=f"{first}/{second}")
+        return ItemOut(id=item_id, name="thing", size=1, seen=f"{first}/{second}{x_trace}")
 
     @router.get("")
     async def list_items(page: Annotated[Paging, Depends(paging)]) -> Paging:
@@ -88,16 +104,32 @@ def endpoints(route_class: type[APIRoute]) -> FastAPI:
     async def delete_item(item_id: int) -> None:
         return None
 
+    @router.get("/shapes/required")
+    async def required(need: Annotated[int, Query()]) -> dict[str, int]:
+        return {"need": need}
+
+    @router.get("/shapes/untyped", response_model=None)
+    async def untyped() -> dict[str, int]:
+        return {"free": 1}
+
+    @router.get("/shapes/classed", response_model=ItemOut, response_class=JSONResponse)
+    async def classed() -> Any:
+        return {"id": 1, "name": "n", "size": 2, "seen": "classed", "extra": "dropped"}
+
+    @router.get("/shapes/broken", response_model=ItemOut)
+    async def broken() -> Any:
+        return {"id": "not a number"}
+
     app = FastAPI()
-    add_routes(
-        app, router
-    )  # as the service adds its routes: FastAPI's inclusion would rebuild them
+    # As the service adds its routes: FastAPI's inclusion would rebuild them.
+    add_routes(app, router)
     return app
 
 
 REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/items/7", {}),
     ("GET", "/items/7", {"headers": {"If-None-Match": '"1"'}}),
+    ("GET", "/items/7", {"headers": {"X-Trace": "/traced"}}),
     ("GET", "/items/seven", {}),
     ("GET", "/items/7?brew=tea", {}),
     ("GET", "/items", {}),
@@ -126,6 +158,10 @@ REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/items?brew=tea", {"json": {"name": "box"}}),
     ("DELETE", "/items/7", {}),
     ("DELETE", "/items/x", {}),
+    ("GET", "/items/shapes/required?need=3", {}),
+    ("GET", "/items/shapes/required", {}),
+    ("GET", "/items/shapes/untyped", {}),
+    ("GET", "/items/shapes/classed", {}),
 ]
 
 
@@ -134,7 +170,7 @@ def apps() -> tuple[FastAPI, FastAPI]:
     direct = endpoints(DirectRoute)
     # Else the comparison would be FastAPI's route against itself.
     planned = [route.direct for route in direct.router.routes if isinstance(route, DirectRoute)]
-    assert planned == [True] * 4
+    assert planned == [True] * 8
     return endpoints(APIRoute), direct
 
 
@@ -157,6 +193,130 @@ async def test_every_request_gets_what_fastapis_own_route_answers(
         expected.headers.multi_items(),
         expected.content,
     )
+
+
+async def test_a_response_that_breaks_its_model_is_fastapis_error(
+    apps: tuple[FastAPI, FastAPI],
+) -> None:
+    for app in apps:
+        with pytest.raises(ResponseValidationError):
+            await answer(app, "GET", "/items/shapes/broken", {})
+
+
+async def test_a_client_gone_before_its_body_arrived_is_fastapis_400(
+    apps: tuple[FastAPI, FastAPI],
+) -> None:
+    async def gone() -> Message:
+        return {"type": "http.disconnect"}
+
+    answers = []
+    for app in apps:
+        sent: list[Message] = []
+
+        async def send(message: Message, sent: list[Message] = sent) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/items",
+            "raw_path": b"/items",
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(b"content-type", b"application/json"), (b"content-length", b"9")],
+            "client": ("127.0.0.1", 1),
+            "server": ("t", 80),
+        }
+        await app(scope, gone, send)
+        answers.append(sent)
+    assert answers[0] == answers[1]
+    assert answers[1][0]["status"] == 400
+
+
+async def test_a_body_handed_to_fastapi_is_read_again_then_the_connection_as_before() -> None:
+    later: Message = {"type": "http.disconnect"}
+
+    async def receive() -> Message:
+        return later
+
+    replay = _replaying(b"{}", receive)
+    assert await replay() == {"type": "http.request", "body": b"{}", "more_body": False}
+    assert await replay() == later
+    assert _replaying(None, receive) is receive
+
+
+async def cookie(session: Annotated[str | None, Cookie()] = None) -> None: ...
+
+
+def blocking() -> None: ...
+
+
+async def yielding() -> AsyncIterator[None]:
+    yield
+
+
+async def with_yield_dependency(_: Annotated[None, Depends(yielding)]) -> None: ...
+
+
+class Wrapped(BaseModel):
+    value: int
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        pytest.param(cookie, id="cookie"),
+        pytest.param(blocking, id="plain def"),
+        pytest.param(with_yield_dependency, id="yield dependency"),
+        pytest.param(lambda form: None, id="not async"),
+    ],
+)
+def test_an_endpoint_the_plan_does_not_cover_is_fastapis(endpoint: Any) -> None:
+    assert not DirectRoute("/x", endpoint, methods=["GET"]).direct
+
+
+async def form_post(name: Annotated[str, Form()]) -> None: ...
+
+
+async def body_in_dependency(wrapped: Wrapped) -> None: ...
+
+
+async def uses_body_dependency(_: Annotated[None, Depends(body_in_dependency)]) -> None: ...
+
+
+async def aliased(
+    value: Annotated[int, Query(validation_alias=AliasChoices("value", "v"))] = 0,
+) -> None: ...
+
+
+async def json_query(value: Annotated[Json[list[int]], Query()]) -> None: ...
+
+
+async def model_query(wrapped: Annotated[Wrapped, Query()]) -> None: ...
+
+
+async def checked_default(
+    value: Annotated[int, Query(json_schema_extra={}, validate_default=True)] = 1,
+) -> None: ...
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        form_post,
+        uses_body_dependency,
+        aliased,
+        json_query,
+        model_query,
+        checked_default,
+    ],
+)
+def test_a_signature_the_plan_does_not_read_is_left_to_fastapi(endpoint: Any) -> None:
+    method = "POST" if endpoint in (form_post, uses_body_dependency) else "GET"
+    assert not DirectRoute("/x", endpoint, methods=[method]).direct
 
 
 async def test_a_dependency_asked_for_twice_is_called_once_per_request(
