@@ -54,6 +54,10 @@ def create_app(container: Container | None = None) -> FastAPI:
         redirect_slashes=False,
         docs_url=None,
         redoc_url=None,
+        # Metrics and logs are the service's own (Prometheus, structlog). FastAPI's
+        # OpenTelemetry hooks, on by default, would look up the global tracer, meter
+        # and logger providers on every request to find them unconfigured.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     # Routes ask the container for their services on each request (no thread-pool
     # hop: see `http/dependencies.py`), so overrides made after this still count.
