@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from application.notes import NOTES
+import pytest
+
+from application.errors import AccountGone
+from application.idempotency import IdempotencyRequest
+from application.notes import NOTES, NoteService
+from application.paging import ListRequest
 from application.ports import StoredRefreshToken, TakenToken
-from application.tasks import TASKS
+from application.tasks import TASKS, TaskService
 from domain.account import NewAccount
+from domain.note import NoteFilters
+from domain.task import TaskFilters
 from support.clock import START
 from support.databases import Store
 
@@ -194,3 +201,19 @@ async def test_deleting_an_account_deletes_its_tasks_and_notes_only(store: Store
         assert await uow.repository(TASKS).get(mine, task.id) is None
         assert await uow.repository(NOTES).get(mine, note.id) is None
         assert await uow.repository(TASKS).get(theirs, kept.id) == kept
+
+
+async def test_nothing_is_stored_for_an_account_that_does_not_exist(
+    store: Store, tasks: TaskService, notes: NoteService
+) -> None:
+    # A token can outlive its account by up to ACCOUNT_CACHE_SECONDS in another
+    # process: what it sends then must not be stored under no one.
+    gone = 999_999
+    with pytest.raises(AccountGone):
+        await tasks.create(gone, title="orphan", tags=["a"])
+    with pytest.raises(AccountGone):
+        await notes.create(gone, title="orphan", body="")
+    with pytest.raises(AccountGone):
+        await tasks.create(gone, title="orphan", idempotency=IdempotencyRequest("k", "f" * 64))
+    assert (await tasks.list(gone, TaskFilters(), ListRequest())).total == 0
+    assert (await notes.list(gone, NoteFilters(), ListRequest())).total == 0

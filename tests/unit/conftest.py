@@ -28,7 +28,10 @@ from support.settings import isolated_settings
 
 @pytest.fixture
 def database() -> MemoryDatabase:
-    return MemoryDatabase()
+    """A memory database holding the tests' accounts (a row's owner must exist)."""
+    database = MemoryDatabase()
+    add_test_accounts_in_memory(database)
+    return database
 
 
 @pytest.fixture

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import replace
 from datetime import datetime
 
 from adapters.memory.journal import Journal
 from adapters.memory.store import IdempotencyRecord
+from application.errors import AccountGone
 from application.ports import AlreadyClaimed, Claimed, IdempotencyStore, NewClaim
 
 Key = tuple[int, str, str]
@@ -15,11 +17,17 @@ Key = tuple[int, str, str]
 class MemoryIdempotencyStore(IdempotencyStore):
     """Records are replaced, never changed in place, so that every write can be undone."""
 
-    def __init__(self, records: dict[Key, IdempotencyRecord], journal: Journal) -> None:
+    def __init__(
+        self, records: dict[Key, IdempotencyRecord], journal: Journal, accounts: Container[int]
+    ) -> None:
         self._records = records
         self._journal = journal
+        self._accounts = accounts
+        """The ids of the accounts that exist: a key's owner must be one (the SQL foreign key)."""
 
     async def claim(self, claim: NewClaim) -> Claimed | AlreadyClaimed:
+        if claim.owner not in self._accounts:
+            raise AccountGone
         key = (claim.owner, claim.scope, claim.key)
         held = self._records.get(key)
         if held is not None and not _lapsed(held, claim.now):

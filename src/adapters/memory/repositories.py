@@ -4,12 +4,13 @@ list's filters match."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from typing import Generic
 
 from adapters.memory.journal import Journal
 from adapters.memory.queries import select
 from adapters.memory.store import Owned
+from application.errors import AccountGone
 from application.paging import Slice, Window
 from application.ports import Repository
 from application.resources import E, F, N, ResourceKind
@@ -25,13 +26,18 @@ class MemoryRepository(Repository[E, N, F], Generic[E, N, F]):
         rows: dict[int, Owned[E]],
         ids: Iterator[int],
         journal: Journal,
+        accounts: Container[int],
     ) -> None:
         self._kind = kind
         self._rows = rows
         self._ids = ids
         self._journal = journal
+        self._accounts = accounts
+        """The ids of the accounts that exist: a row's owner must be one (the SQL foreign key)."""
 
     async def add(self, owner: int, new: N) -> E:
+        if owner not in self._accounts:
+            raise AccountGone
         stored = self._kind.stored_as(new, next(self._ids))
         self._journal.put(self._rows, stored.id, Owned(owner, stored))
         return stored

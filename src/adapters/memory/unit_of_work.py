@@ -31,7 +31,8 @@ class MemoryUnitOfWork(UnitOfWork):
 
     async def __aenter__(self) -> Self:
         db = self._database
-        self.idempotency = MemoryIdempotencyStore(db.idempotency, self._journal)
+        accounts = db.account_tables.accounts
+        self.idempotency = MemoryIdempotencyStore(db.idempotency, self._journal, accounts)
         # The tables of every kind stored so far, which an account's deletion empties
         # of its rows. A table made later holds none of them: nothing in memory
         # yields to another coroutine between a unit of work's start and its writes.
@@ -59,4 +60,6 @@ class MemoryUnitOfWork(UnitOfWork):
 
     def repository(self, kind: ResourceKind[E, N, F]) -> Repository[E, N, F]:
         db = self._database
-        return MemoryRepository(kind, db.table(kind), db.ids[kind.name], self._journal)
+        return MemoryRepository(
+            kind, db.table(kind), db.ids[kind.name], self._journal, db.account_tables.accounts
+        )
