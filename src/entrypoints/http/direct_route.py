@@ -13,7 +13,10 @@ Anything else goes to FastAPI's own handler for the route, so that every error i
 FastAPI's and ours exactly as before: a parameter or body that does not validate,
 a missing one, a body that is not JSON, a route whose signature uses what the plan
 does not cover (forms, cookies, `yield` dependencies, ...). The plan only ever
-takes the path on which FastAPI would have called the endpoint.
+takes the path on which FastAPI would have called the endpoint. A request handed
+over has had its dependencies called once already, up to the value that failed,
+and FastAPI calls them again: they must be safe to repeat (the service's are
+lookups and checks).
 
 The OpenAPI document does not change: it is written from the same route.
 """
