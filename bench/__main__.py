@@ -2,6 +2,7 @@
 
     make bench                                     # every scenario at 10,000 rows
     make bench ARGS="--duration 5 --scenarios get first-page"
+    make bench ARGS="--repeat 3"                   # each server's median of 3 runs a scenario
     make bench ARGS="--scale"                      # lists at 10k, 100k and 1M rows
     make bench ARGS="--overload"                   # bursts of 32 to 1,024 connections, slow clients
 
@@ -58,6 +59,12 @@ def parser() -> argparse.ArgumentParser:
     )
     add("--connections", type=_at_least(1), default=32, help="wrk connections (default: 32)")
     add(
+        "--repeat",
+        type=_at_least(1),
+        default=1,
+        help="runs of each scenario on each server, interleaved; the median is shown (default: 1)",
+    )
+    add(
         "--scale",
         nargs="*",
         type=_at_least(100),
@@ -96,7 +103,7 @@ async def _main(args: argparse.Namespace) -> None:
     elif args.scale is not None:
         await scale.run(options, args.scale or scale.SIZES, args.scenarios or SCALE)
     else:
-        await standard.run(options, args.rows, args.scenarios or DEFAULT)
+        await standard.run(options, args.rows, args.scenarios or DEFAULT, args.repeat)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,7 +15,7 @@ from bench.report import COLUMNS
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY_RUN = ["--rows", "200", "--duration", "1", "--warmup", "0", "--connections", "2"]
-TINY_RUN += ["--scenarios", "get", "first-page"]
+TINY_RUN += ["--scenarios", "get", "first-page", "--repeat", "2"]
 
 
 def _cells(line: str) -> list[str]:
