@@ -178,7 +178,7 @@ async def test_tasks_from_the_first_release_survive_the_upgrade_without_tags(
 async def test_downgrading_to_the_first_release_keeps_its_tasks(empty_database: str) -> None:
     await migrate(empty_database)
     async with opened(empty_database) as database:
-        async with database.engine.begin() as connection:
+        async with database.begin() as connection:
             await add_test_accounts(connection)
         async with SqlUnitOfWork(database, SQL_RESOURCES) as uow:
             await uow.repository(TASKS).add(
@@ -236,7 +236,8 @@ async def test_rows_from_before_accounts_go_to_the_legacy_account_and_nothing_is
             )
             note = await uow.repository(NOTES).get(legacy, 1)
             stranger = await uow.repository(TASKS).get(legacy + 1, 1)
-        async with database.engine.connect() as connection:
+        # Its one connection is parked after the reads: `begin()` takes it back.
+        async with database.begin() as connection:
             password_hash = (
                 await connection.execute(
                     text("SELECT password_hash FROM accounts WHERE id = :id"), {"id": legacy}

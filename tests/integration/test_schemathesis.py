@@ -232,7 +232,7 @@ async def _empty(database: SqlDatabase) -> None:
     Cheaper than `TRUNCATE`, which makes new files for every table and index:
     it runs before each stateful scenario.
     """
-    async with database.engine.begin() as connection:
+    async with database.begin() as connection:
         for table in reversed(metadata.sorted_tables):
             await connection.execute(table.delete())
             for column in table.primary_key.columns:
@@ -243,7 +243,7 @@ async def _empty(database: SqlDatabase) -> None:
 
 
 async def _forget_idempotency_keys(database: SqlDatabase) -> None:
-    async with database.engine.begin() as connection:
+    async with database.begin() as connection:
         await connection.execute(idempotency_keys.delete())
 
 

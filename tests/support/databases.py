@@ -67,7 +67,7 @@ class SqlStore:
     async def reset(self) -> None:
         # Children before parents, from the schema itself: a new table needs no change here.
         tables = [table.name for table in reversed(metadata.sorted_tables)]
-        async with self.database.engine.begin() as connection:
+        async with self.database.begin() as connection:
             if self.database.engine.dialect.name == "postgresql":
                 await connection.execute(
                     text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")

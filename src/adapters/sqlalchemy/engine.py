@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -16,6 +17,7 @@ from adapters.sqlalchemy.admission import AdmissionGate
 from adapters.sqlalchemy.bounded import (
     BUDGET_MARGIN,
     CHECKING_OUT_SYNCHRONOUSLY,
+    Parked,
     PoolWatch,
     bounded_connection,
 )
@@ -85,6 +87,8 @@ class SqlDatabase:
         """On PostgreSQL, the repositories' statements run straight on asyncpg (`execution`)."""
         self._watch = PoolWatch(engine) if dialect == "postgresql" else None
         """On PostgreSQL, idle connections are checked out without a greenlet (`bounded`)."""
+        self._parked = Parked()
+        """On PostgreSQL, connections between pieces of work: still checked out (`bounded`)."""
 
     def connection(
         self, *, read_only: bool = False
@@ -98,6 +102,7 @@ class SqlDatabase:
             # SQLAlchemy must not open a transaction of its own beside it.
             autocommit=read_only or self._compiled is not None,
             watch=self._watch,
+            parked=self._parked,
         )
 
     def executor(self, connection: AsyncConnection) -> Executor:
@@ -129,11 +134,27 @@ class SqlDatabase:
         # Always a QueuePool here (`_pool_arguments`); anything else lends nothing out.
         if not isinstance(pool, QueuePool):  # pragma: no cover
             return PoolStats(in_use=0, idle=0, waiting=self.admission.waiting)
+        parked = len(self._parked)  # checked out of the pool, but waiting for work
         return PoolStats(
-            in_use=pool.checkedout(), idle=pool.checkedin(), waiting=self.admission.waiting
+            in_use=pool.checkedout() - parked,
+            idle=pool.checkedin() + parked,
+            waiting=self.admission.waiting,
         )
 
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncConnection]:
+        """A connection in a transaction of its own, outside the units of work (commands that
+        change many rows at once), committed when the block ends well.
+
+        Parked connections go back to the pool first: with every connection
+        parked, the engine would otherwise have none to give.
+        """
+        await self._parked.close()
+        async with self.engine.begin() as connection:
+            yield connection
+
     async def close(self) -> None:
+        await self._parked.close()
         await self.engine.dispose()
 
 

@@ -32,7 +32,7 @@ class Adopted:
 
 async def adopt_legacy_rows(database: SqlDatabase, email: str) -> Adopted:
     """Give the legacy account's tasks and notes to the account with `email`."""
-    async with database.engine.begin() as connection:
+    async with database.begin() as connection:
         found = await connection.execute(
             select(accounts.c.email, accounts.c.id).where(
                 accounts.c.email.in_([email.strip().lower(), LEGACY_EMAIL])
