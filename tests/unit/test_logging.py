@@ -248,3 +248,40 @@ def test_the_fast_access_logger_writes_the_line_a_structlog_logger_writes(
     else:
         # The timestamp leads the line.
         assert fast.split(" ", 1)[1] == slow.split(" ", 1)[1]
+
+
+def test_the_fast_access_logger_gives_any_other_handler_a_record(
+    json_lines: io.StringIO,
+) -> None:
+    class Capture(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__()
+            self.records: list[logging.LogRecord] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.records.append(record)
+
+    capture = Capture()
+    capture.setFormatter(logging.getLogger().handlers[0].formatter)
+    logging.getLogger().addHandler(capture)
+
+    FastLogger("tasks_api.access").info("request", status=201)
+
+    (record,) = capture.records
+    assert json.loads(capture.format(record))["status"] == 201
+    (line,) = records(json_lines)
+    assert line["status"] == 201, "the stream handler beside it writes the line too"
+
+
+def test_a_stream_that_fails_is_reported_by_its_handler_not_raised(
+    json_lines: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reported: list[logging.LogRecord] = []
+    handler = logging.getLogger().handlers[0]
+    monkeypatch.setattr(handler, "handleError", reported.append)
+    json_lines.close()
+
+    FastLogger("tasks_api.access").info("request", status=200)
+
+    (record,) = reported
+    assert record.name == "tasks_api.access"
