@@ -11,8 +11,10 @@ once the request is authenticated (bound with
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
+from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, Final, Literal
 
@@ -131,7 +133,10 @@ def formatter(renderer: Literal["console", "json"]) -> logging.Formatter:
     _configure_structlog()
     last: list[Processor]
     if renderer == "json":
-        last = [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
+        last = [
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(serializer=_json_line),
+        ]
     else:
         # A plain traceback: rich's would print every frame's local variables,
         # passwords and tokens among them.
@@ -143,7 +148,27 @@ def formatter(renderer: Literal["console", "json"]) -> logging.Formatter:
     return _Formatter(
         foreign_pre_chain=_SHARED,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *last],
+        # A complete event dict, with no exception and no record attached, needs the
+        # JSON renderer alone: the processors before it would change nothing.
+        short=_JSON.encode if renderer == "json" else None,
     )
+
+
+def _json_value(value: Any) -> Any:
+    """What structlog's JSON renderer writes for a value JSON has no type for."""
+    try:
+        return value.__structlog__()
+    except AttributeError:
+        return repr(value)
+
+
+_JSON: Final = json.JSONEncoder(default=_json_value)
+"""Made once: `json.dumps(..., default=...)`, as structlog calls it, builds an encoder a line."""
+
+
+def _json_line(event_dict: EventDict, **_settings: Any) -> str:
+    """The JSON renderer's serializer: `json.dumps` with the encoder made once."""
+    return _JSON.encode(event_dict)
 
 
 class _Formatter(structlog.stdlib.ProcessorFormatter):
@@ -160,8 +185,14 @@ class _Formatter(structlog.stdlib.ProcessorFormatter):
             return super().format(record)
         return self.line(record._logger, record.msg)  # type: ignore[attr-defined, arg-type]  # structlog sets _logger on the record, and its msg is the event dict; logging declares neither
 
+    def __init__(self, *args: Any, short: Callable[[EventDict], str] | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._short = short
+
     def line(self, logger: logging.Logger, event_dict: EventDict) -> str:
         """The line for a complete event dict: the formatter's final processors alone."""
+        if self._short is not None:
+            return self._short(event_dict)
         rendered: Any = {**event_dict, "_record": None, "_from_structlog": True}
         for processor in self.processors:
             rendered = processor(logger, "info", rendered)
