@@ -13,8 +13,9 @@ requests beyond `MAX_CONNECTIONS` itself, as uvicorn's `limit_concurrency`
 would but with the contract's problem+json (`/problems/overloaded`, counted in
 `tasks_api_requests_shed_total{reason="connections"}`) instead of uvicorn's
 text/plain. Every answer written here is problem+json, as every other error is.
-Last, a request the app is to work on is handed to the worker's request line
-(`entrypoints/request_line.py`) rather than started at once.
+A request the app is to work on is handed to the worker's request line
+(`entrypoints/request_line.py`) rather than started at once. Last, a response's
+head and body leave in one write (`entrypoints/coalesced_writes.py`).
 
 httptools rather than h11: it is what uvicorn picks by default here (so the
 benchmarks measure what runs), and its C parser costs less CPU per request;
@@ -33,6 +34,7 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.server import ServerState
 
+from entrypoints.coalesced_writes import CoalescedWrites
 from entrypoints.http.problems import (
     PROBLEM_JSON,
     TITLES,
@@ -148,7 +150,8 @@ class DeadlineHttpToolsProtocol(HttpToolsProtocol):
     def connection_made(  # type: ignore[override]  # uvicorn narrows asyncio's transport type
         self, transport: asyncio.Transport
     ) -> None:
-        super().connection_made(transport)
+        # Each response's head and body in one write (`coalesced_writes.py`).
+        super().connection_made(CoalescedWrites(transport, self.loop))
         # A connection that never sends a byte is covered too.
         self._arm()
 
