@@ -11,6 +11,9 @@ once the request is authenticated (bound with
 
 from __future__ import annotations
 
+import asyncio
+import atexit
+import contextvars
 import json
 import logging
 import sys
@@ -58,32 +61,66 @@ class FastLogger:
     formatter (as `logging_config` sets up), the rendered line is written to
     each stream directly: no bound-logger proxying, no `LogRecord`, no search
     of the stack for a caller's file and line that nothing prints, no handler
-    dispatch. That was ~40 µs of a ~300 µs request. Any other handler (a test's
-    capture, an operator's own) gets the line as a record, the usual way.
+    dispatch. Any other handler (a test's capture, an operator's own) gets the
+    line as a record, the usual way.
+
+    Inside an event loop, a line is finished and written at the end of the
+    loop's turn, together with the others of that turn: one write for them all,
+    and the processors and the renderer run one line after another rather than
+    each amid a request's work (~15 µs a request less, of ~40). The processors
+    run in the context the line was logged in, so it carries that request's id
+    and account; its timestamp is when it is written, within the same turn.
     """
 
     def __init__(self, name: str) -> None:
         self._logger = logging.getLogger(name)
+        self._pending: list[tuple[EventDict, contextvars.Context]] = []
+        atexit.register(self.flush)
 
     def info(self, event: str, **fields: Any) -> None:
-        logger = self._logger
-        if not logger.isEnabledFor(logging.INFO):
+        if not self._logger.isEnabledFor(logging.INFO):
             return
         event_dict: EventDict = {**fields, "event": event}  # in the order structlog gives
-        for processor in _SHARED:
-            event_dict = processor(logger, "info", event_dict)  # type: ignore[assignment]  # structlog types a processor's result as any of Mapping, str, bytes; the shared ones give a dict
+        pending = self._pending
+        pending.append((event_dict, contextvars.copy_context()))
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop: a line is written as it is logged
+            self.flush()
+            return
+        if len(pending) == 1:
+            loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Finish and write every line logged and not yet written."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        logger = self._logger
+        finished = [context.run(self._finished, event_dict) for event_dict, context in pending]
         streams = _plain_streams(logger)
         if streams is None:
-            logger.handle(self._record(event_dict))
+            for event_dict in finished:
+                logger.handle(self._record(event_dict))
             return
         for handler, formatter in streams:
             try:
-                line = formatter.line(logger, event_dict)
+                text = "".join(
+                    formatter.line(logger, event_dict) + handler.terminator
+                    for event_dict in finished
+                )
                 with handler.lock:  # type: ignore[union-attr]  # Handler.__init__ creates it
-                    handler.stream.write(line + handler.terminator)
+                    handler.stream.write(text)
                     handler.flush()
             except Exception:
-                handler.handleError(self._record(event_dict))
+                handler.handleError(self._record(finished[0]))
+
+    def _finished(self, event_dict: EventDict) -> EventDict:
+        """The event dict through the shared processors, in the current context."""
+        logger = self._logger
+        for processor in _SHARED:
+            event_dict = processor(logger, "info", event_dict)  # type: ignore[assignment]  # structlog types a processor's result as any of Mapping, str, bytes; the shared ones give a dict
+        return event_dict
 
     def _record(self, event_dict: EventDict) -> logging.LogRecord:
         logger = self._logger

@@ -3,6 +3,7 @@ request, the request id on every line of a request, and nothing secret in any.""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -17,6 +18,7 @@ from fastapi import Depends, FastAPI
 
 from entrypoints.app import create_app
 from entrypoints.container import Container
+from entrypoints.http.middleware import access
 from entrypoints.log_setup import ACCOUNT_ID, FastLogger, LogFormat, logging_config, resolve
 from support.owners import OWNER
 
@@ -47,7 +49,9 @@ def json_lines(restore_logging: None) -> io.StringIO:
 
 
 def records(buffer: io.StringIO) -> list[dict[str, Any]]:
-    """Every line, each of which must be one JSON object."""
+    """Every line, each of which must be one JSON object (the access lines of the loop's
+    current turn written first, as the end of the turn writes them)."""
+    access.flush()
     return [json.loads(line) for line in buffer.getvalue().splitlines()]
 
 
@@ -285,3 +289,22 @@ def test_a_stream_that_fails_is_reported_by_its_handler_not_raised(
 
     (record,) = reported
     assert record.name == "tasks_api.access"
+
+
+async def test_in_a_loop_the_line_is_written_at_the_end_of_the_turn_in_its_own_context(
+    json_lines: io.StringIO,
+) -> None:
+    logger = FastLogger("tasks_api.access")
+    structlog.contextvars.bind_contextvars(**{ACCOUNT_ID: 7})
+    try:
+        logger.info("request", status=200)
+        logger.info("request", status=201)
+    finally:
+        structlog.contextvars.unbind_contextvars(ACCOUNT_ID)
+    assert json_lines.getvalue() == "", "not yet: at the end of the turn"
+
+    await asyncio.sleep(0)
+
+    first, second = records(json_lines)
+    assert (first["status"], second["status"]) == (200, 201), "in the order logged"
+    assert first[ACCOUNT_ID] == second[ACCOUNT_ID] == 7, "the context they were logged in"
