@@ -131,7 +131,10 @@ class DeadlineHttpToolsProtocol(HttpToolsProtocol):
         # uvicorn's own check would answer text/plain: this class checks instead.
         self.max_connections, self.limit_concurrency = self.limit_concurrency, None
         self.receive_timeout, self.max_head_bytes = _limits()
-        self._deadline: asyncio.TimerHandle | None = None
+        self._deadline: float | None = None
+        """When the request being received must be whole (loop time); None between requests."""
+        self._timer: asyncio.TimerHandle | None = None
+        """At most one per connection, due at or before the deadline (see `_arm`)."""
         self._head_bytes: int | None = 0
         """Bytes of the current request head so far; None once the head is complete."""
         self.line = _line(self.loop, self.app)
@@ -157,6 +160,9 @@ class DeadlineHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -209,13 +215,26 @@ class DeadlineHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_complete()
 
     def _arm(self) -> None:
+        # A timer per request (armed, then cancelled when the request is whole) cost a
+        # heap push and a cancelled handle in the loop's heap each time. The
+        # connection's one timer is left running instead: when it fires before the
+        # current deadline (set by a later request), it is set again for it.
         if self._deadline is None:
-            self._deadline = self.loop.call_later(self.receive_timeout, self._too_slow)
+            self._deadline = self.loop.time() + self.receive_timeout
+            if self._timer is None:
+                self._timer = self.loop.call_at(self._deadline, self._check_deadline)
 
     def _disarm(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
+        self._deadline = None
+
+    def _check_deadline(self) -> None:
+        self._timer = None
+        if self._deadline is None:  # no request is being received
+            return
+        if self.loop.time() < self._deadline:
+            self._timer = self.loop.call_at(self._deadline, self._check_deadline)
+            return
+        self._too_slow()
 
     def _too_slow(self) -> None:
         self._deadline = None

@@ -142,3 +142,18 @@ async def test_a_request_beyond_the_connection_cap_gets_503_problem_and_is_close
     assert second.app is config.loaded_app, "the refusal was for this request only"
     for protocol in (first, second):
         protocol.connection_lost(None)
+
+
+async def test_each_request_on_a_kept_alive_connection_has_its_own_deadline() -> None:
+    protocol, transport = connected()
+    protocol.data_received(b"GET /x HTTP/1.1\r\nHost: x\r\n\r\n")
+    await asyncio.sleep(DEADLINE * 0.6)
+    protocol.data_received(b"GET /y HTTP/1.1\r\nHo")  # the next one, half sent
+    await asyncio.sleep(DEADLINE * 0.6)
+    assert not transport.closed, "past the first request's deadline, not the second's"
+
+    await past_the_deadline()
+
+    assert transport.closed
+    assert b"HTTP/1.1 408 " in transport.written
+    protocol.connection_lost(None)

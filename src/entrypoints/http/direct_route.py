@@ -166,7 +166,7 @@ class DirectRoute(APIRoute):
         document = None if body is None else _json(request, body)
         # What the endpoint sets on its `response` parameter, as FastAPI's temporary one.
         changes = Response()
-        del changes.headers["content-length"]
+        changes.raw_headers.clear()  # no `content-length: 0`: FastAPI deletes it too
         changes.status_code = None  # type: ignore[assignment]  # "not set", as FastAPI marks it
         values = await self._plan.solve(request, changes, {})
         if self._body is not None:

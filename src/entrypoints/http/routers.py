@@ -38,5 +38,17 @@ def api_router(
 
 
 def add_routes(app: FastAPI, router: APIRouter) -> None:
-    """Give `app` the routes of `router`, as built (see the module's docstring)."""
-    app.router.routes.extend(router.routes)
+    """Give `app` the routes of `router`, as built (see the module's docstring).
+
+    The undocumented ones (`/tasks/` beside `/tasks`) go after the rest: a request
+    is matched against the routes in turn, and those are seldom the one. No two
+    paths here overlap, so the order changes which is tried first, never which
+    answers; the documented ones keep their order, and so does the schema.
+    """
+    routes = router.routes
+    app.router.routes.extend(route for route in routes if _documented(route))
+    app.router.routes.extend(route for route in routes if not _documented(route))
+
+
+def _documented(route: object) -> bool:
+    return bool(getattr(route, "include_in_schema", True))
