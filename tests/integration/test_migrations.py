@@ -283,3 +283,32 @@ async def test_ids_of_deleted_rows_are_never_handed_out_again_on_sqlite(tmp_path
     assert len(autoincrement) >= 2
     for table in autoincrement:
         assert "AUTOINCREMENT" in definitions[table], table
+
+
+async def test_the_searched_columns_get_a_larger_statistics_sample_and_give_it_back(
+    postgres_server_url: URL,
+) -> None:
+    """So that PostgreSQL estimates a search's matches well (0006's docstring says why)."""
+    query = text(
+        "SELECT attrelid::regclass || '.' || attname, attstattarget FROM pg_attribute"
+        " WHERE attrelid::regclass || '.' || attname"
+        " IN ('tasks.title_folded', 'notes.title_folded', 'notes.body_folded')"
+    )
+
+    async def targets(url: str) -> dict[str, int]:
+        async with connected(url) as connection:
+            found = await connection.execute(query)
+            # PostgreSQL 17 reports the default as NULL, earlier ones as -1.
+            return {name: -1 if target is None else target for name, target in found}
+
+    async with throwaway_database(postgres_server_url) as server_url:
+        url = server_url.render_as_string(hide_password=False)
+        await migrate(url)
+        raised = await targets(url)
+        await migrate(url, "0005")
+        given_back = await targets(url)
+
+    assert raised == dict.fromkeys(
+        ["tasks.title_folded", "notes.title_folded", "notes.body_folded"], 1000
+    )
+    assert set(given_back.values()) == {-1}
