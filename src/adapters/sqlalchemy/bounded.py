@@ -110,10 +110,10 @@ class _PostgresLease:
 
     The same steps as the general case, without its generator-based context
     managers, and without SQLAlchemy's greenlet when no I/O is involved: a
-    connection that is idle in the pool is checked out, and given back after
-    work that went well, synchronously (asyncpg's adapter has no transaction of
-    its own open in autocommit mode, so resetting it does no I/O). Connecting
-    anew, and every failure, take the general path's steps.
+    parked connection (`Parked`) is taken first; else one idle in the pool is
+    checked out synchronously. After work that went well the connection is
+    parked, or, if it cannot be (a transaction left open), given back to the
+    pool. Connecting anew, and every failure, take the general path's steps.
     """
 
     __slots__ = ("_admission", "_budget", "_connection", "_cut", "_engine", "_parked", "_watch")
