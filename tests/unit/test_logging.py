@@ -308,3 +308,27 @@ async def test_in_a_loop_the_line_is_written_at_the_end_of_the_turn_in_its_own_c
     first, second = records(json_lines)
     assert (first["status"], second["status"]) == (200, 201), "in the order logged"
     assert first[ACCOUNT_ID] == second[ACCOUNT_ID] == 7, "the context they were logged in"
+
+
+def test_a_loop_closed_before_its_turn_ended_holds_back_no_later_line(
+    json_lines: io.StringIO,
+) -> None:
+    logger = FastLogger("tasks_api.access")
+
+    def log_and_stop(loop: asyncio.AbstractEventLoop, status: int) -> None:
+        logger.info("request", status=status)
+        loop.stop()  # this turn is the loop's last: the write was due at the next
+
+    first = asyncio.new_event_loop()
+    first.call_soon(log_and_stop, first, 200)
+    first.run_forever()
+    first.close()
+    assert json_lines.getvalue() == ""
+    second = asyncio.new_event_loop()
+    second.call_soon(log_and_stop, second, 201)
+    second.run_forever()
+    second.run_until_complete(asyncio.sleep(0))
+    written = json_lines.getvalue()
+    second.close()
+
+    assert [json.loads(line)["status"] for line in written.splitlines()] == [200, 201]
