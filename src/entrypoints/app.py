@@ -23,7 +23,7 @@ from entrypoints.http import (
 )
 from entrypoints.http.drain import Drain, DrainMiddleware
 from entrypoints.http.methods import MethodsMiddleware, Paths
-from entrypoints.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from entrypoints.http.middleware import BodyLimitMiddleware, RequestContextMiddleware, access
 from entrypoints.http.routers import add_routes
 from entrypoints.resources import RESOURCES
 
@@ -100,10 +100,15 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     sampling = asyncio.create_task(http_metrics.sample_pool_forever(container.database()))
     if app.state.owns_process:
         _tune_collector()
+        # The worker's loop lives as long as the process: its access lines can wait
+        # for the end of each turn of the loop (`log_setup.FastLogger`).
+        access.at_end_of_turn = True
     try:
         with drain.signals_watched():
             yield
     finally:
+        access.at_end_of_turn = False
+        access.flush()
         purge.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await purge

@@ -18,6 +18,7 @@ from adapters.memory.store import MemoryDatabase
 from application.accounts import AccountService
 from entrypoints.app import create_app, create_served_app
 from entrypoints.container import Container
+from entrypoints.http.middleware import access
 from entrypoints.settings import Settings
 from support.accounts import PASSWORD, FastHasher, sign_up_and_log_in, unique_email
 from support.apps import client_of
@@ -168,6 +169,7 @@ async def test_an_app_started_inside_another_program_leaves_its_collector_alone(
 
     async with LifespanManager(app):
         assert (gc.get_threshold(), gc.get_freeze_count()) == before
+        assert not access.at_end_of_turn, "its access lines are written as logged"
 
 
 async def test_the_served_app_tunes_its_own_worker_process_collector(
@@ -180,3 +182,5 @@ async def test_the_served_app_tunes_its_own_worker_process_collector(
     async with LifespanManager(create_served_app()):
         assert gc.get_threshold() == (50_000, 20, 20)
         assert gc.get_freeze_count() > 0, "start-up's objects are kept out of collections"
+        assert access.at_end_of_turn, "its loop is the worker's: lines wait for the turn's end"
+    assert not access.at_end_of_turn, "and once it stops, they are written as logged"

@@ -294,7 +294,7 @@ def test_a_stream_that_fails_is_reported_by_its_handler_not_raised(
 async def test_in_a_loop_the_line_is_written_at_the_end_of_the_turn_in_its_own_context(
     json_lines: io.StringIO,
 ) -> None:
-    logger = FastLogger("tasks_api.access")
+    logger = FastLogger("tasks_api.access", at_end_of_turn=True)
     structlog.contextvars.bind_contextvars(**{ACCOUNT_ID: 7})
     try:
         logger.info("request", status=200)
@@ -313,7 +313,7 @@ async def test_in_a_loop_the_line_is_written_at_the_end_of_the_turn_in_its_own_c
 def test_a_loop_closed_before_its_turn_ended_holds_back_no_later_line(
     json_lines: io.StringIO,
 ) -> None:
-    logger = FastLogger("tasks_api.access")
+    logger = FastLogger("tasks_api.access", at_end_of_turn=True)
 
     def log_and_stop(loop: asyncio.AbstractEventLoop, status: int) -> None:
         logger.info("request", status=status)
