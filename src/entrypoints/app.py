@@ -107,8 +107,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         with drain.signals_watched():
             yield
     finally:
-        access.at_end_of_turn = False
-        access.flush()
+        if app.state.owns_process:
+            access.at_end_of_turn = False
+            access.flush()
         purge.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await purge

@@ -172,6 +172,17 @@ async def test_an_app_started_inside_another_program_leaves_its_collector_alone(
         assert not access.at_end_of_turn, "its access lines are written as logged"
 
 
+async def test_an_app_started_inside_a_served_worker_leaves_its_access_lines_as_they_are(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(access, "at_end_of_turn", True)  # as the served app set it
+
+    async with LifespanManager(app):
+        pass
+
+    assert access.at_end_of_turn, "the worker's app still owns its access lines"
+
+
 async def test_the_served_app_tunes_its_own_worker_process_collector(
     monkeypatch: pytest.MonkeyPatch, collector_restored: None
 ) -> None:
