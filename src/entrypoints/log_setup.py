@@ -88,15 +88,15 @@ class FastLogger:
         if not self._logger.isEnabledFor(logging.INFO):
             return
         event_dict: EventDict = {**fields, "event": event}  # in the order structlog gives
-        self._pending.append((event_dict, contextvars.copy_context()))
-        if not self.at_end_of_turn:
-            self.flush()
-            return
         try:
-            loop = asyncio.get_running_loop()
+            loop = asyncio.get_running_loop() if self.at_end_of_turn else None
         except RuntimeError:  # no loop: no turn to wait for
-            self.flush()
+            loop = None
+        if loop is None:
+            self.flush()  # what waits was logged first
+            self._write([self._finished(event_dict)])
             return
+        self._pending.append((event_dict, contextvars.copy_context()))
         if self._due is not loop:
             self._due = loop
             loop.call_soon(self._flush_at_end_of_turn)
@@ -108,10 +108,14 @@ class FastLogger:
     def flush(self) -> None:
         """Finish and write every line logged and not yet written."""
         pending, self._pending = self._pending, []
-        if not pending:
-            return
+        if pending:
+            self._write(
+                [context.run(self._finished, event_dict) for event_dict, context in pending]
+            )
+
+    def _write(self, finished: list[EventDict]) -> None:
+        """Write finished lines: to plain streams directly, to any other handler as records."""
         logger = self._logger
-        finished = [context.run(self._finished, event_dict) for event_dict, context in pending]
         streams = _plain_streams(logger)
         if streams is None:
             for event_dict in finished:
